@@ -1,0 +1,1 @@
+namespace TenantQuota.Data; public static class Placeholder {}

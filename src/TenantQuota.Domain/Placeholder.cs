@@ -1,0 +1,1 @@
+namespace TenantQuota.Domain; public static class Placeholder {}
