@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using TenantQuota.Api.Errors;
+using TenantQuota.Api.Hosting;
+
+namespace TenantQuota.Api.Auth;
+
+/// <summary>
+/// A strict OIDC resource server: issuer, audience, lifetime, signature and the RFC 9068
+/// <c>at+jwt</c> type are all validated; claims keep their JWT names.
+/// </summary>
+public static class AuthSetup
+{
+    public static IServiceCollection AddTenantQuotaAuth(this IServiceCollection services)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthSettings>>((jwt, settings) =>
+            {
+                var auth = settings.Value;
+                jwt.Authority = auth.Authority;
+                jwt.Audience = auth.Audience;
+                jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters.ValidateIssuer = true;
+                jwt.TokenValidationParameters.ValidateAudience = true;
+                jwt.TokenValidationParameters.ValidAudience = auth.Audience;
+                jwt.TokenValidationParameters.ValidateLifetime = true;
+                jwt.TokenValidationParameters.RequireExpirationTime = true;
+                jwt.TokenValidationParameters.ValidateIssuerSigningKey = true;
+                jwt.TokenValidationParameters.ValidTypes = ["at+jwt"];
+                jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
+                jwt.Events = new JwtBearerEvents
+                {
+                    OnChallenge = WriteUnauthorized,
+                    OnForbidden = context => WriteProblem(context.HttpContext, 403, ProblemTypes.Forbidden, "Forbidden.",
+                        "The access token does not grant the scope this endpoint requires."),
+                };
+            });
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddScopePolicies();
+        return services;
+    }
+
+    private static AuthorizationBuilder AddScopePolicies(this AuthorizationBuilder builder)
+    {
+        foreach (var scope in Scopes.All)
+            builder.AddPolicy(scope, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => Scopes.Has(c.User, scope)));
+        return builder;
+    }
+
+    private static Task WriteUnauthorized(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var detail = context.AuthenticateFailure is null
+            ? "Send an access token: Authorization: Bearer <token>."
+            : "The access token is not valid (signature, issuer, audience, type or lifetime).";
+        context.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
+        return WriteProblem(context.HttpContext, 401, ProblemTypes.Unauthorized, "Unauthorized.", detail);
+    }
+
+    private static async Task WriteProblem(HttpContext http, int status, string type, string title, string detail)
+    {
+        http.Response.StatusCode = status;
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails { Status = status, Type = type, Title = title, Detail = detail },
+        });
+    }
+}

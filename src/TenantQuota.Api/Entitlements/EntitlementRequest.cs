@@ -1,0 +1,51 @@
+using TenantQuota.Domain.Matrix;
+
+namespace TenantQuota.Api.Entitlements;
+
+/// <summary>The body of check and consume (consume adds the idempotency key).</summary>
+public sealed class EntitlementRequest
+{
+    public const int MaxIdLength = 200;
+    /// <summary>Bigger than any real single operation, far below where sums could overflow.</summary>
+    public const long MaxQuantity = 1_000_000;
+
+    public string? SubjectId { get; init; }
+    public string? OperationClass { get; init; }
+    /// <summary>Optional; one operation when omitted.</summary>
+    public long? Quantity { get; init; }
+    public string? IdempotencyKey { get; init; }
+
+    public long QuantityOrOne => Quantity ?? 1;
+
+    /// <summary>Field → messages for everything wrong with the request; empty when it can be served.</summary>
+    public static Dictionary<string, string[]> Validate(EntitlementRequest? request, QuotaMatrix matrix, bool requireIdempotencyKey)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request is null)
+        {
+            errors["body"] = ["A JSON body is required."];
+            return errors;
+        }
+        if (ValidateId(request.SubjectId, "subjectId") is { } subjectError) errors["subjectId"] = [subjectError];
+        if (string.IsNullOrEmpty(request.OperationClass))
+            errors["operationClass"] = ["operationClass is required."];
+        else if (!matrix.TryGetClass(request.OperationClass, out _))
+            errors["operationClass"] = [$"Unknown operation class '{Truncate(request.OperationClass)}'. Known classes: {string.Join(", ", matrix.OperationClasses.Select(c => c.Name))}."];
+        if (request.Quantity is { } quantity && quantity is < 1 or > MaxQuantity)
+            errors["quantity"] = [$"quantity must be a whole number from 1 to {MaxQuantity}."];
+        if (requireIdempotencyKey && ValidateId(request.IdempotencyKey, "idempotencyKey") is { } keyError)
+            errors["idempotencyKey"] = [keyError];
+        return errors;
+    }
+
+    /// <summary>Subject ids and idempotency keys: 1–200 characters, no control characters.</summary>
+    public static string? ValidateId(string? value, string field)
+    {
+        if (string.IsNullOrEmpty(value)) return $"{field} is required.";
+        if (value.Length > MaxIdLength) return $"{field} must be at most {MaxIdLength} characters.";
+        if (value.Any(char.IsControl)) return $"{field} must not contain control characters.";
+        return null;
+    }
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}

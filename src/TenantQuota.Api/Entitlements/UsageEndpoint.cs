@@ -1,0 +1,46 @@
+using TenantQuota.Api.Auth;
+using TenantQuota.Api.Copy;
+using TenantQuota.Api.Errors;
+using TenantQuota.Domain;
+
+namespace TenantQuota.Api.Entitlements;
+
+public sealed record UsageResponse(string SubjectId, string Tier, IReadOnlyList<ClassUsage> Classes);
+
+public sealed record ClassUsage(
+    string OperationClass, long Used, long SoftLimit, long HardLimit, long Remaining, DateTime ResetsAt, string State, QuotaMessage? Message);
+
+/// <summary>GET /v1/subjects/{subjectId}/usage: every class in its current window.</summary>
+public static class UsageEndpoint
+{
+    public static async Task<IResult> Handle(
+        string subjectId, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (EntitlementRequest.ValidateId(subjectId, "subjectId") is { } invalid)
+            return Problems.Validation("subjectId", invalid);
+
+        var now = deps.Now();
+        var locale = deps.Copy.Negotiate(http.Request);
+        for (var attempt = 0; attempt < EntitlementDependencies.MaxTenantReloads; attempt++)
+        {
+            var tenant = await deps.TenantAsync(caller, reload: attempt > 0, cancellationToken);
+            var classes = deps.Matrix.OperationClasses
+                .Select(c => (c.Name, Cell: deps.Matrix.Cell(tenant.Tier, c.Name)))
+                .Select(c => (c.Name, c.Cell, Window: QuotaWindow.Containing(now, c.Cell.Reset, tenant.Zone)))
+                .ToList();
+            var used = await deps.Ledger.ReadAllUsedAsync(tenant, subjectId, classes.Select(c => (c.Name, c.Window.Start)).ToList(), cancellationToken);
+            if (used is null) continue;
+
+            var answer = classes.Select(c =>
+            {
+                var count = used[c.Name];
+                var resetsAt = c.Window.End.ToDateTimeUtc();
+                var model = QuotaCopy.Model(deps.Matrix, tenant.Tier, c.Name, count, c.Cell, resetsAt, fallbackClass: null, deps.UpgradeUrl);
+                return new ClassUsage(c.Name, count, c.Cell.SoftLimit, c.Cell.HardLimit, QuotaRules.Remaining(c.Cell, count), resetsAt,
+                    QuotaRules.StateOf(c.Cell, count).WireName(), deps.Copy.Render(QuotaNotices.ForUsage(c.Cell, count), model, locale));
+            }).ToList();
+            return TypedResults.Ok(new UsageResponse(subjectId, tenant.Tier, answer));
+        }
+        throw new InvalidOperationException($"Tenant '{caller.TenantId}' kept changing while usage was read.");
+    }
+}

@@ -1,0 +1,21 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
+using TenantQuota.Api.Entitlements;
+using TenantQuota.Api.Plans;
+using TenantQuota.Api.Tenants;
+
+namespace TenantQuota.Api.Hosting;
+
+/// <summary>Source-generated JSON for the API's bodies: no reflection on the hot path.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(EntitlementRequest))]
+[JsonSerializable(typeof(DecisionResponse))]
+[JsonSerializable(typeof(UsageResponse))]
+[JsonSerializable(typeof(PlansResponse))]
+[JsonSerializable(typeof(CreateTenantRequest))]
+[JsonSerializable(typeof(ChangeTierRequest))]
+[JsonSerializable(typeof(TenantResponse))]
+[JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(HttpValidationProblemDetails))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

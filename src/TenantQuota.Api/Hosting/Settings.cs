@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TenantQuota.Api.Hosting;
+
+/// <summary>Auth__*: the OIDC issuer this resource server trusts.</summary>
+public sealed class AuthSettings
+{
+    /// <summary>The issuer's base URL; its discovery document and JWKS are fetched from here.</summary>
+    [Required(ErrorMessage = "Auth:Authority (env Auth__Authority) is required: the OIDC issuer URL, e.g. http://127.0.0.1:5001")]
+    public string? Authority { get; set; }
+
+    [Required(ErrorMessage = "Auth:Audience (env Auth__Audience) is required")]
+    public string Audience { get; set; } = "tenantquota-api";
+
+    /// <summary>Off only for the loopback development issuer, which speaks plain HTTP.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+}
+
+/// <summary>Quota__*: where the matrix and the copy templates live.</summary>
+public sealed class QuotaSettings
+{
+    [Required(ErrorMessage = "Quota:MatrixPath (env Quota__MatrixPath) is required")]
+    public string MatrixPath { get; set; } = "config/quota-matrix.yaml";
+
+    [Required(ErrorMessage = "Quota:TemplatesPath (env Quota__TemplatesPath) is required")]
+    public string TemplatesPath { get; set; } = "templates";
+
+    /// <summary>Where the copy's upgrade button sends end users.</summary>
+    [Required(ErrorMessage = "Quota:UpgradeUrl (env Quota__UpgradeUrl) is required")]
+    public string UpgradeUrl { get; set; } = "https://app.tenantquota.dev/upgrade";
+}

@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using TenantQuota.Api.Errors;
+using TenantQuota.Data;
+using TenantQuota.Domain;
+using TenantQuota.Domain.Matrix;
+
+namespace TenantQuota.Api.Tenants;
+
+public sealed record CreateTenantRequest(string? Id, string? Name, string? Tier, string? TimeZone);
+
+public sealed record ChangeTierRequest(string? Tier);
+
+public sealed record TenantResponse(string Id, string Name, string Tier, string TimeZone, DateTime CreatedAt, DateTime UpdatedAt)
+{
+    public static TenantResponse From(Tenant t) =>
+        new(t.Id, t.Name, t.Tier, t.TimeZone, t.CreatedAt.UtcDateTime, t.UpdatedAt.UtcDateTime);
+}
+
+/// <summary>The platform operator's tenant administration (scope platform.admin).</summary>
+public static partial class TenantEndpoints
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
+    private static partial Regex TenantIdPattern();
+
+    public static async Task<IResult> Create(CreateTenantRequest? request, TenantQuotaDb db, QuotaMatrix matrix, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request is null) return Problems.Validation("body", "A JSON body is required.");
+        if (request.Id is null || !TenantIdPattern().IsMatch(request.Id))
+            errors["id"] = ["id is required: 1–63 characters, lower case letters, digits, '-' and '_', starting with a letter or digit."];
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+            errors["name"] = ["name is required, at most 200 characters."];
+        if (TierError(request.Tier, matrix) is { } tierError) errors["tier"] = [tierError];
+        if (!TimeZones.TryFind(request.TimeZone, out _))
+            errors["timeZone"] = [$"timeZone must be an IANA time zone id such as 'Europe/Madrid'; '{request.TimeZone}' is not one."];
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        var now = clock.GetUtcNow();
+        var tenant = new Tenant { Id = request.Id!, Name = request.Name!.Trim(), Tier = request.Tier!, TimeZone = request.TimeZone!, CreatedAt = now, UpdatedAt = now };
+        db.Tenants.Add(tenant);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return Problems.Conflict(ProblemTypes.AlreadyExists, "Tenant exists.", $"A tenant with id '{request.Id}' already exists.");
+        }
+        return TypedResults.Created($"/v1/tenants/{tenant.Id}", TenantResponse.From(tenant));
+    }
+
+    public static async Task<IResult> Get(string id, TenantQuotaDb db, CancellationToken cancellationToken) =>
+        await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken) is { } tenant
+            ? TypedResults.Ok(TenantResponse.From(tenant))
+            : Problems.NotFound($"There is no tenant '{id}'.");
+
+    /// <summary>
+    /// Moves the tenant to another tier. The version bump makes every API process's cached copy
+    /// stale at once: their next statement for this tenant sees it and reloads.
+    /// Usage already counted in the current windows stays.
+    /// </summary>
+    public static async Task<IResult> ChangeTier(
+        string id, ChangeTierRequest? request, TenantQuotaDb db, QuotaMatrix matrix, TenantDirectory directory, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (TierError(request?.Tier, matrix) is { } tierError) return Problems.Validation("tier", tierError);
+        var now = clock.GetUtcNow();
+        var changed = await db.Tenants.Where(t => t.Id == id).ExecuteUpdateAsync(set => set
+            .SetProperty(t => t.Tier, request!.Tier!)
+            .SetProperty(t => t.Version, t => t.Version + 1)
+            .SetProperty(t => t.UpdatedAt, now), cancellationToken);
+        if (changed == 0) return Problems.NotFound($"There is no tenant '{id}'.");
+        directory.Forget(id);
+        return await Get(id, db, cancellationToken);
+    }
+
+    private static string? TierError(string? tier, QuotaMatrix matrix) =>
+        matrix.HasTier(tier) ? null : $"tier must be one of {string.Join(", ", matrix.Tiers)}; '{tier}' is not.";
+}

@@ -1,1 +1,0 @@
-namespace TenantQuota.Data; public static class Placeholder {}

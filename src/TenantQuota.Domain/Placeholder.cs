@@ -1,1 +1,0 @@
-namespace TenantQuota.Domain; public static class Placeholder {}
