@@ -1,0 +1,13 @@
+-- Ceiling: GET /v1/plans, a trivial authenticated endpoint of the same API (same JwtBearer
+-- validation, same pipeline, no database). What the API can do at best on this machine.
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
+
+wrk.method = "GET"
+wrk.path = "/v1/plans"
+local req
+function init(args)
+  req = wrk.format()
+end
+function request()
+  return req
+end

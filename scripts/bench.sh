@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Load benchmark of the running TenantQuota stack (start it first with scripts/start.sh).
+# Three wrk loads at a fixed concurrency for a fixed time, each after its own warm-up:
+#   ceiling  GET  /v1/plans                 (authenticated, same JWT validation, no database)
+#   check    POST /v1/entitlements/check    (one read per request)
+#   consume  POST /v1/entitlements/consume  (one write transaction per request, new idempotency key each)
+# Prints a summary table and writes it to bench/results/latest.txt. Exits non-zero when any
+# request answered non-2xx, any socket error occurred, or consume lost a record.
+# Knobs (environment): see bench/README.md.
+source "$(dirname "$0")/lib/common.sh"
+
+BENCH_DIR="$TQ_ROOT/bench"
+API_URL="${BENCH_API_URL:-http://127.0.0.1:$TQ_API_PORT}"
+IDP_URL="${BENCH_IDP_URL:-http://127.0.0.1:$TQ_IDENTITY_PORT}"
+CLIENT_ID="${BENCH_CLIENT_ID:-bench-backend}"
+CLIENT_SECRET="${BENCH_CLIENT_SECRET:-bench-dev-secret}"
+if [ "${BENCH_QUICK:-0}" = "1" ]; then
+  BENCH_WARMUP="${BENCH_WARMUP:-5s}"
+  BENCH_DURATION="${BENCH_DURATION:-10s}"
+fi
+BENCH_CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+BENCH_THREADS="${BENCH_THREADS:-2}"
+BENCH_WARMUP="${BENCH_WARMUP:-30s}"
+BENCH_DURATION="${BENCH_DURATION:-30s}"
+BENCH_TIMEOUT="${BENCH_TIMEOUT:-5s}"
+BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling check consume}"
+BENCH_CHECK_SUBJECTS="${BENCH_CHECK_SUBJECTS:-5000}"
+BENCH_CONSUME_SUBJECTS="${BENCH_CONSUME_SUBJECTS:-20000}"
+BENCH_VERIFY_DB="${BENCH_VERIFY_DB:-1}"
+BENCH_RESULTS="${BENCH_RESULTS:-$BENCH_DIR/results}"
+BENCH_RUN_ID="${BENCH_RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$$}"
+export BENCH_THREADS BENCH_RUN_ID BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS
+
+seconds_of() { # wrk durations: 30, 30s, 2m, 1h
+  case "$1" in
+    *h) echo $(( ${1%h} * 3600 )) ;; *m) echo $(( ${1%m} * 60 )) ;; *s) echo "${1%s}" ;; *) echo "$1" ;;
+  esac
+}
+for knob in BENCH_CONNECTIONS BENCH_THREADS BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS; do
+  [[ "${!knob}" =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer (got '${!knob}')"
+done
+for knob in BENCH_WARMUP BENCH_DURATION BENCH_TIMEOUT; do
+  [[ "${!knob}" =~ ^[0-9]+[smh]?$ ]] || die "$knob must be a wrk duration like 30s, 2m (got '${!knob}')"
+done
+[ "$BENCH_CONNECTIONS" -ge "$BENCH_THREADS" ] || die "BENCH_CONNECTIONS must be at least BENCH_THREADS"
+for s in $BENCH_SCENARIOS; do
+  [ -f "$BENCH_DIR/wrk/$s.lua" ] || die "unknown scenario '$s' (have: $(cd "$BENCH_DIR/wrk" && ls *.lua | grep -v common | sed 's/\.lua$//' | tr '\n' ' '))"
+done
+
+# --- tools and stack -------------------------------------------------------------------------
+command -v curl >/dev/null || apt_install curl ca-certificates
+command -v wrk >/dev/null || apt_install wrk
+command -v wrk >/dev/null || die "wrk is not installed and could not be installed"
+
+curl -fsS -o /dev/null --max-time 5 "$API_URL/health/ready" \
+  || die "the API is not ready at $API_URL/health/ready; start the stack with scripts/start.sh first"
+
+fetch_token() {
+  local answer token
+  answer="$(curl -fsS --max-time 10 -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials "$IDP_URL/token")" \
+    || die "could not get a token for $CLIENT_ID from $IDP_URL/token"
+  token="$(sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' <<<"$answer")"
+  [ -n "$token" ] || die "the token endpoint answered without an access_token: $answer"
+  echo "$token"
+}
+jwt_exp() { # the exp claim of a JWT, without verifying it
+  local payload
+  payload="$(cut -d. -f2 <<<"$1" | tr '_-' '/+')"
+  while (( ${#payload} % 4 )); do payload+="="; done
+  base64 -d <<<"$payload" 2>/dev/null | sed -n 's/.*"exp":\([0-9]*\).*/\1/p'
+}
+BENCH_TOKEN="$(fetch_token)"
+export BENCH_TOKEN
+token_exp="$(jwt_exp "$BENCH_TOKEN")"
+planned=0
+for s in $BENCH_SCENARIOS; do planned=$(( planned + $(seconds_of "$BENCH_WARMUP") + $(seconds_of "$BENCH_DURATION") )); done
+if [ -n "$token_exp" ] && [ $(( $(date +%s) + planned + 30 )) -gt "$token_exp" ]; then
+  die "the token expires in $(( token_exp - $(date +%s) )) s but the run needs ~$planned s; shorten BENCH_WARMUP/BENCH_DURATION or run fewer BENCH_SCENARIOS"
+fi
+
+# One request of each kind first, so a misconfigured stack fails here with a readable answer.
+preflight() {
+  local name="$1" status body; shift
+  body="$(mktemp)"
+  status="$(curl -sS -o "$body" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $BENCH_TOKEN" "$@")" || status="000"
+  if [ "${status:0:1}" != "2" ]; then
+    log "preflight $name answered HTTP $status: $(head -c 400 "$body")"
+    rm -f "$body"
+    die "preflight failed (is tenant 'bench' provisioned? scripts/start.sh seeds it)"
+  fi
+  rm -f "$body"
+}
+preflight ceiling "$API_URL/v1/plans"
+preflight check -H 'Content-Type: application/json' \
+  -d '{"subjectId":"bench-user-0","operationClass":"background_indexing","quantity":1}' "$API_URL/v1/entitlements/check"
+# The consume preflight records one usage row under its own key (subject bench-preflight).
+preflight consume -H 'Content-Type: application/json' \
+  -d "{\"subjectId\":\"bench-preflight\",\"operationClass\":\"background_indexing\",\"quantity\":1,\"idempotencyKey\":\"bench-$BENCH_RUN_ID-preflight\"}" \
+  "$API_URL/v1/entitlements/consume"
+
+# --- CPU accounting (who used the 2 cores during a measured run) -----------------------------
+CLK_TCK="$(getconf CLK_TCK)"
+api_pid="$(running_pid api 2>/dev/null || true)"
+pg_postmaster="$(head -n 1 "$TQ_STATE_DIR/pg/postmaster.pid" 2>/dev/null || true)"
+ticks_of() { # utime+stime of the given pids (missing ones count 0)
+  local total=0 pid stat
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    stat="${stat##*) }"
+    set -- $stat
+    total=$(( total + ${12} + ${13} ))
+  done
+  echo "$total"
+}
+pg_pids() { [ -n "$pg_postmaster" ] && { echo "$pg_postmaster"; ps -o pid= --ppid "$pg_postmaster" 2>/dev/null; } || true; }
+total_ticks() { awk '/^cpu /{ print $2+$3+$4+$5+$6+$7+$8+$9; exit }' /proc/stat; }
+busy_ticks() { awk '/^cpu /{ print $2+$3+$4+$7+$8+$9; exit }' /proc/stat; }
+child_ms() { # CPU time (user+sys) of this shell's finished children so far, in ms (wrk is one)
+  times | awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60000 + a[2] * 1000 } printf "%d", t }'
+}
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
+
+# --- runs --------------------------------------------------------------------------------------
+mkdir -p "$BENCH_RESULTS/$BENCH_RUN_ID"
+RAW="$BENCH_RESULTS/$BENCH_RUN_ID"
+api_log="$TQ_RUN_DIR/api.log"
+api_log_start="$(wc -l <"$api_log" 2>/dev/null || echo 0)"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+failed=0
+declare -A LINE CPU
+NOISE=()
+
+# The machine should be quiet apart from the stack: measure 3 s of idle load first.
+t0="$(total_ticks)"; b0="$(busy_ticks)"; sleep 3; t1="$(total_ticks)"; b1="$(busy_ticks)"
+idle_busy="$(pct $(( b1 - b0 )) $(( t1 - t0 )))"
+if [ "$idle_busy" -gt 10 ]; then
+  NOISE+=("before the run: the machine was already ${idle_busy}% busy without load")
+  log "WARNING: the machine is ${idle_busy}% busy before the benchmark; results will be low and noisy"
+  ps -eo pcpu=,pid=,comm= --sort=-pcpu | head -n 5 | sed 's/^/[tenantquota]   /' >&2
+fi
+
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
+
+run_wrk() { # scenario phase duration
+  local scenario="$1" phase="$2" duration="$3" out="$RAW/$1-$2.txt" line
+  log "$scenario: $phase for $duration ($BENCH_CONNECTIONS connections, $BENCH_THREADS threads)"
+  BENCH_SCENARIO="$scenario" BENCH_PHASE="$phase" \
+    wrk --latency -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "$duration" --timeout "$BENCH_TIMEOUT" \
+        -s "$BENCH_DIR/wrk/$scenario.lua" "$API_URL" >"$out" 2>&1 \
+    || { cat "$out" >&2; die "wrk failed for $scenario ($phase)"; }
+  line="$(grep '^BENCH ' "$out" | tail -n 1)"
+  [ -n "$line" ] || { cat "$out" >&2; die "wrk printed no BENCH line for $scenario ($phase)"; }
+  if [ "$(field "$line" non2xx)" != "0" ] || [ "$(field "$line" socket_errors)" != "0" ]; then
+    failed=1
+    log "FAILURE in $scenario ($phase): $(field "$line" non2xx) non-2xx answers, $(field "$line" socket_errors) socket errors"
+    grep '^BENCH_SAMPLE ' "$out" >&2 || true
+  fi
+  LAST_LINE="$line"
+}
+
+consume_ok=0
+for scenario in $BENCH_SCENARIOS; do
+  run_wrk "$scenario" warmup "$BENCH_WARMUP"
+  [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
+  t0="$(total_ticks)"; b0="$(busy_ticks)"; a0="$(ticks_of $api_pid)"; p0="$(ticks_of $(pg_pids))"; w0="$(child_ms)"
+  run_wrk "$scenario" measure "$BENCH_DURATION"
+  t1="$(total_ticks)"; b1="$(busy_ticks)"; a1="$(ticks_of $api_pid)"; p1="$(ticks_of $(pg_pids))"; w1="$(child_ms)"
+  [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
+  # Shares of the whole machine (all cores = 100%): API, PostgreSQL, wrk, everything else, idle.
+  all=$(( t1 - t0 )); api=$(( a1 - a0 )); pg=$(( p1 - p0 )); wrk_t=$(( (w1 - w0) * CLK_TCK / 1000 ))
+  rest=$(( (b1 - b0) - api - pg - wrk_t )); [ "$rest" -ge 0 ] || rest=0
+  CPU[$scenario]="$(pct "$api" "$all")/$(pct "$pg" "$all")/$(pct "$wrk_t" "$all")/$(pct "$rest" "$all")/$(pct $(( all - (b1 - b0) )) "$all")"
+  if [ "$(pct "$rest" "$all")" -gt 10 ]; then
+    NOISE+=("$scenario: $(pct "$rest" "$all")% of the machine went to other processes during the measurement")
+  fi
+  LINE[$scenario]="$LAST_LINE"
+  log "$scenario: $LAST_LINE"
+done
+
+# --- consume really recorded? -----------------------------------------------------------------
+verify=""
+if [[ " $BENCH_SCENARIOS " == *" consume "* ]] && [ "$BENCH_VERIFY_DB" = "1" ]; then
+  if command -v psql >/dev/null && stored="$(psql -qtAX -h 127.0.0.1 -p "$TQ_PG_PORT" -U postgres -d "$TQ_DB_NAME" \
+      -c "SELECT count(*) FROM usage_records WHERE tenant_id = 'bench' AND recorded
+            AND idempotency_key LIKE ANY (ARRAY['bench-$BENCH_RUN_ID-warmup-%', 'bench-$BENCH_RUN_ID-measure-%'])" 2>/dev/null)"; then
+    # wrk stops with requests in flight: those may be recorded without wrk counting the answer,
+    # so the database may hold up to 2 x connections more rows than wrk saw 2xx answers; never fewer.
+    if [ "$stored" -lt "$consume_ok" ]; then
+      failed=1
+      verify="consume: FAILED, wrk saw $consume_ok 2xx answers but only $stored usage records were stored"
+    else
+      verify="consume: $consume_ok 2xx answers seen by wrk, $stored usage records stored for run $BENCH_RUN_ID (in-flight at stop: $(( stored - consume_ok )))"
+    fi
+  else
+    verify="consume: database not checked (psql could not reach 127.0.0.1:$TQ_PG_PORT as postgres; BENCH_VERIFY_DB=0 skips this)"
+  fi
+fi
+
+# --- summary -------------------------------------------------------------------------------------
+api_log_errors="$(tail -n +"$(( api_log_start + 1 ))" "$api_log" 2>/dev/null | grep -cE '^(fail|crit): ' || true)"
+summary="$RAW/summary.txt"
+{
+  echo "TenantQuota benchmark $BENCH_RUN_ID"
+  echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit:      $(git -C "$TQ_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$TQ_ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ' (src has uncommitted changes)')"
+  echo "machine:     $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -m | awk '/^Mem:/{print $2}') MB RAM, load before $load_before, ${idle_busy}% busy before load"
+  echo "wrk:         $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $BENCH_THREADS threads, $BENCH_CONNECTIONS connections, warm-up $BENCH_WARMUP, measured $BENCH_DURATION each, timeout $BENCH_TIMEOUT"
+  echo "target:      $API_URL (wrk, API and PostgreSQL share the machine's cores)"
+  echo
+  printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/rest/idle"
+  for s in $BENCH_SCENARIOS; do
+    l="${LINE[$s]}"
+    printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' "$s" "$(field "$l" rps)" "$(field "$l" p50_ms)" "$(field "$l" p99_ms)" \
+      "$(field "$l" p999_ms)" "$(field "$l" non2xx)" "$(field "$l" socket_errors)" "${CPU[$s]}"
+  done
+  echo
+  [ -z "$verify" ] || echo "$verify"
+  for n in "${NOISE[@]}"; do echo "NOISY MACHINE: $n"; done
+  echo "api.log:     $api_log_errors fail/crit entries during the run ($api_log)"
+  echo "raw output:  $RAW/"
+  echo
+  for s in $BENCH_SCENARIOS; do echo "${LINE[$s]}"; done
+  [ "$failed" = 0 ] && echo "RESULT: ok" || echo "RESULT: FAILED (non-2xx answers, socket errors or lost records; see above and $RAW/)"
+} >"$summary"
+cp "$summary" "$BENCH_RESULTS/latest.txt"
+echo
+cat "$summary"
+[ "$failed" = 0 ] || die "benchmark run $BENCH_RUN_ID FAILED"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test against real services: a test PostgreSQL cluster of its own (127.0.0.1:55433,
+# durability switched off for speed, never used by scripts/start.sh) and the bundled identity
+# provider (the end-to-end tests start it themselves). Prints "N passed, N failed[, N skipped]".
+source "$(dirname "$0")/lib/common.sh"
+
+TEST_PG_PORT="${TQ_TEST_PG_PORT:-55433}"
+TEST_DB="tenantquota_test"
+RESULTS="$TQ_ROOT/artifacts/test-results"
+
+ensure_tools
+ensure_postgres "$TQ_STATE_DIR/pg-test" "$TEST_PG_PORT" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+# A fresh database per run: tests create their own tenants, but a clean start keeps runs comparable.
+psql_admin "$TEST_PG_PORT" postgres -c "DROP DATABASE IF EXISTS $TEST_DB WITH (FORCE)" >/dev/null
+ensure_database "$TEST_PG_PORT" "$TEST_DB"
+export TQ_TEST_CONNECTION="$(connection_string "$TEST_PG_PORT" "$TEST_DB")"
+ensure_identity_packages
+
+log "building"
+dotnet build "$TQ_ROOT/TenantQuota.sln" -c Release --nologo -v quiet 2>&1 | tail -n 20
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "build failed"
+
+rm -rf "$RESULTS"
+log "testing"
+set +e
+dotnet test "$TQ_ROOT/TenantQuota.sln" -c Release --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$RESULTS" ${TQ_TEST_FILTER:+--filter "$TQ_TEST_FILTER"}
+status=$?
+set -e
+
+# The summary CI reads, summed over every project's TRX counters.
+read -r passed failed skipped < <(
+  cat "$RESULTS"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "="); gsub(/"/, "", kv[2]);
+        if (kv[1] == "passed") p += kv[2]; if (kv[1] == "failed") f += kv[2]; if (kv[1] == "notExecuted") s += kv[2];
+        if (kv[1] == "error") f += kv[2]; if (kv[1] == "timeout") f += kv[2]; if (kv[1] == "aborted") f += kv[2] } }
+    END { print p + 0, f + 0, s + 0 }')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi # a crash or build break counts as a failure
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,70 @@
+using TenantQuota.Testing;
+
+namespace TenantQuota.Api.Tests;
+
+public sealed class CheckTests(ApiHostFixture fixture) : IClassFixture<ApiHostFixture>
+{
+    private readonly ApiHost _host = fixture.Host;
+
+    [Fact]
+    public async Task Answers_what_a_request_would_do_and_records_nothing()
+    {
+        var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));
+        await client.ConsumeAsync(new { subjectId = "u", operationClass = "summaries", quantity = 7, idempotencyKey = "seven" });
+
+        var first = await client.CheckAsync(new { subjectId = "u", operationClass = "summaries", quantity = 1 });
+        var second = await client.CheckAsync(new { subjectId = "u", operationClass = "summaries", quantity = 1 });
+        var tooMuch = await client.CheckAsync(new { subjectId = "u", operationClass = "summaries", quantity = 4 });
+
+        Assert.Equal(("warn", 8L, false), (first.Decision, first.Used, (bool)first.Json["recorded"]!));
+        Assert.Equal(8, second.Used);
+        Assert.Equal(("deny", 7L, 3L), (tooMuch.Decision, tooMuch.Used, (long)tooMuch.Json["remaining"]!));
+        Assert.Equal(7, (await client.UsageAsync("u")).Json["classes"]![0]!["used"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Answers_every_contract_field()
+    {
+        var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("pro"), "quota.check"));
+
+        var answer = await client.CheckAsync(new { subjectId = "u", operationClass = "drafts" });
+
+        Assert.Equal(200, answer.Status);
+        var body = answer.Json.AsObject();
+        foreach (var field in new[] { "allowed", "decision", "operationClass", "tier", "used", "softLimit", "hardLimit", "remaining",
+                     "resetsAt", "state", "fallbackClass", "recorded", "duplicate", "message" })
+            Assert.True(body.ContainsKey(field), $"missing {field}");
+        Assert.Equal(("pro", "drafts", 1L, 300L, 400L), ((string)body["tier"]!, (string)body["operationClass"]!, answer.Used,
+            (long)body["softLimit"]!, (long)body["hardLimit"]!));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", (string)body["resetsAt"]!);
+        Assert.Equal("399", answer.Header("X-Quota-Remaining"));
+    }
+
+    [Theory]
+    [InlineData("es", "Te has quedado sin")]
+    [InlineData("es-MX,en;q=0.5", "Te has quedado sin")]
+    [InlineData("fr-FR, es;q=0.8, en;q=0.9", "You're out of")]
+    [InlineData("de", "You're out of")]
+    [InlineData(null, "You're out of")]
+    public async Task Renders_the_message_in_the_best_accepted_language(string? acceptLanguage, string expectedTitleStart)
+    {
+        var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check"));
+
+        var answer = await client.CheckAsync(new { subjectId = "u", operationClass = "summaries", quantity = 11 }, acceptLanguage);
+
+        Assert.StartsWith(expectedTitleStart, (string)answer.Json["message"]!["title"]!);
+    }
+
+    [Fact]
+    public async Task Tells_what_an_upgrade_unlocks_in_the_stop_message()
+    {
+        var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check"));
+
+        var answer = await client.CheckAsync(new { subjectId = "u", operationClass = "summaries", quantity = 11 });
+
+        var message = answer.Json["message"]!;
+        Assert.Contains("pro", (string)message["body"]!);
+        Assert.Contains("200", (string)message["body"]!);
+        Assert.Equal("https://app.tenantquota.dev/upgrade", (string)message["cta"]!["url"]!);
+    }
+}

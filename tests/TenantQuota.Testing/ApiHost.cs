@@ -1,0 +1,85 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace TenantQuota.Testing;
+
+/// <summary>
+/// One real API process-in-a-box: the production Program on Kestrel (a real port), over the test
+/// PostgreSQL, trusting <see cref="TestTokens"/>. Several hosts over one database stand for
+/// several API processes.
+/// </summary>
+public sealed class ApiHost : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly bool _trustTestTokens;
+    private Uri? _address;
+
+    public ApiHost() : this(new Dictionary<string, string?>()) { }
+
+    /// <param name="settings">Configuration overrides (e.g. "Quota:MatrixPath").</param>
+    /// <param name="trustTestTokens">False to validate tokens against a real issuer (set Auth:Authority).</param>
+    public ApiHost(Dictionary<string, string?> settings, bool trustTestTokens = true)
+    {
+        _settings = settings;
+        _trustTestTokens = trustTestTokens;
+        UseKestrel(0);
+    }
+
+    public SettableClock Clock { get; } = new();
+
+    public static NpgsqlDataSource Database { get; } = NpgsqlDataSource.Create(TestDatabase.ConnectionString);
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public Uri Address
+    {
+        get
+        {
+            if (_address is null)
+            {
+                StartServer();
+                _address = ClientOptions.BaseAddress;
+            }
+            return _address;
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:TenantQuota", TestDatabase.ConnectionString);
+        builder.UseSetting("Auth:Authority", TestTokens.Issuer);
+        builder.UseSetting("Auth:RequireHttpsMetadata", "false");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            if (_trustTestTokens)
+                services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, jwt => jwt.Configuration = TestTokens.OpenIdConfiguration);
+        });
+    }
+
+    /// <summary>A client for this host that sends the given bearer token (none when null).</summary>
+    public HttpClient Client(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Creates a fresh tenant through the admin API, so each test has counters of its own.</summary>
+    public async Task<string> CreateTenantAsync(string tier, string timeZone = "UTC", string? id = null)
+    {
+        id ??= $"t-{Guid.NewGuid():N}"[..20];
+        using var admin = Client(TestTokens.For(null, "platform.admin"));
+        var response = await admin.PostAsJsonAsync("/v1/tenants", new { id, name = $"Test {id}", tier, timeZone });
+        if ((int)response.StatusCode != 201)
+            throw new InvalidOperationException($"Creating tenant {id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return id;
+    }
+}
