@@ -37,7 +37,7 @@ public static class QuotaRules
         ArgumentOutOfRangeException.ThrowIfNegative(usedBefore);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
 
-        var after = usedBefore + quantity;
+        var after = checked(usedBefore + quantity);
         if (after <= cell.HardLimit)
             return Admitted(cell, after, after <= cell.SoftLimit ? Decision.Allow : Decision.Warn, billable: 0);
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -19,9 +20,13 @@ public static class TenantQuotaHost
 {
     public const string ConnectionStringName = "TenantQuota";
 
+    /// <summary>Every request body is small JSON; anything bigger is refused with 413 before it is read.</summary>
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
     public static WebApplicationBuilder AddTenantQuota(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         services.AddOptions<AuthSettings>().BindConfiguration("Auth").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QuotaSettings>().BindConfiguration("Quota").ValidateDataAnnotations().ValidateOnStart();
 
@@ -44,7 +49,12 @@ public static class TenantQuotaHost
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            // "quantity": "3" is a client bug worth a 400, not something to guess at.
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
         services.AddHealthChecks().AddDbContextCheck<TenantQuotaDb>("database", tags: ["ready"]);
         services.AddOpenApi();
         return builder;

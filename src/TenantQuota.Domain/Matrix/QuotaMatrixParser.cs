@@ -22,7 +22,7 @@ public static partial class QuotaMatrixParser
     /// <summary>Upper bound for any limit: far beyond real use, far below overflow when quantities are added.</summary>
     public const long MaxLimit = 1_000_000_000_000;
 
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,62}$")]
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,62}\z")]
     private static partial Regex NamePattern();
 
     public static QuotaMatrix Parse(string yaml)
@@ -32,13 +32,13 @@ public static partial class QuotaMatrixParser
         {
             file = new DeserializerBuilder()
                 .WithNamingConvention(CamelCaseNamingConvention.Instance)
+                .WithDuplicateKeyChecking()
                 .Build()
                 .Deserialize<MatrixFile?>(yaml) ?? new MatrixFile();
         }
         catch (YamlException e)
         {
-            var inner = e.InnerException?.Message ?? e.Message;
-            throw new QuotaMatrixException([$"line {e.Start.Line}, column {e.Start.Column}: {inner}"]);
+            throw new QuotaMatrixException([$"line {e.Start.Line}, column {e.Start.Column}: {Explain(e)}"]);
         }
         return Validate(file);
     }
@@ -50,7 +50,7 @@ public static partial class QuotaMatrixParser
         if (string.IsNullOrWhiteSpace(file.Version))
             errors.Add("field 'version': required (for example \"2026-11-01\")");
 
-        var tiers = file.Tiers ?? [];
+        var tiers = (file.Tiers ?? []).Select(t => t ?? "").ToList();
         if (tiers.Count == 0) errors.Add("field 'tiers': at least one tier is required");
         foreach (var tier in tiers.Where(t => !NamePattern().IsMatch(t ?? "")))
             errors.Add($"tier '{tier}', field 'tiers': a tier name is lower case letters, digits and '_'");
@@ -58,7 +58,7 @@ public static partial class QuotaMatrixParser
             errors.Add($"tier '{dup.Key}', field 'tiers': listed more than once");
 
         var classes = new List<OperationClass>();
-        foreach (var c in file.OperationClasses ?? [])
+        foreach (var c in (file.OperationClasses ?? []).Select(c => c ?? new ClassFile()))
         {
             var name = c.Name ?? "";
             if (!NamePattern().IsMatch(name))
@@ -98,7 +98,7 @@ public static partial class QuotaMatrixParser
             }
         }
 
-        if (errors.Count == 0) CheckFallbackChains(tiers, classNames, cells, errors);
+        CheckFallbackChains(tiers, classNames, cells, errors);
         if (errors.Count > 0) throw new QuotaMatrixException(errors);
         return new QuotaMatrix(file.Version!, tiers.Distinct().ToList(), classes, cells);
     }
@@ -159,7 +159,7 @@ public static partial class QuotaMatrixParser
         {
             var seen = new HashSet<string> { start };
             var current = start;
-            while (cells[(tier, current)] is { OverQuota: OverQuotaAction.Degrade, FallbackClass: { } next })
+            while (cells.GetValueOrDefault((tier, current)) is { OverQuota: OverQuotaAction.Degrade, FallbackClass: { } next })
             {
                 if (!seen.Add(next))
                 {
@@ -171,12 +171,32 @@ public static partial class QuotaMatrixParser
         }
     }
 
+    /// <summary>YamlDotNet's messages name our private file types; say what the author of the file needs to know.</summary>
+    private static string Explain(YamlException e)
+    {
+        var message = e.InnerException?.Message ?? e.Message;
+        var unknown = Regex.Match(message, @"^Property '(?<name>[^']+)' not found on type '[^']*\+(?<type>\w+)File'");
+        if (unknown.Success)
+        {
+            var allowed = unknown.Groups["type"].Value switch
+            {
+                "Cell" => "softLimit, hardLimit, reset, overQuota, fallbackClass",
+                "Class" => "name, unit, displayName",
+                _ => "version, tiers, operationClasses, matrix",
+            };
+            return $"unknown field '{unknown.Groups["name"].Value}' (allowed here: {allowed})";
+        }
+        return message.StartsWith("Operation is not valid", StringComparison.Ordinal)
+            ? "the YAML is malformed here (an unclosed bracket or quote, or bad indentation)"
+            : message;
+    }
+
     // The file's shape. Numbers are read as text so that a bad value gets a message naming its cell.
     private sealed class MatrixFile
     {
         public string? Version { get; set; }
-        public List<string>? Tiers { get; set; }
-        public List<ClassFile>? OperationClasses { get; set; }
+        public List<string?>? Tiers { get; set; }
+        public List<ClassFile?>? OperationClasses { get; set; }
         public Dictionary<string, Dictionary<string, CellFile?>?>? Matrix { get; set; }
     }
 

@@ -1,0 +1,51 @@
+using TenantQuota.Testing;
+
+namespace TenantQuota.Api.Tests;
+
+public sealed class UsageTests(ApiHostFixture fixture) : IClassFixture<ApiHostFixture>
+{
+    private readonly ApiHost _host = fixture.Host;
+
+    [Fact]
+    public async Task Lists_every_class_with_its_usage_limits_and_state()
+    {
+        var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));
+        await client.ConsumeAsync(new { subjectId = "maria", operationClass = "summaries", quantity = 8, idempotencyKey = "a" });
+        await client.ConsumeAsync(new { subjectId = "maria", operationClass = "drafts", quantity = 20, idempotencyKey = "b" });
+
+        var usage = await client.UsageAsync("maria");
+
+        Assert.Equal(200, usage.Status);
+        Assert.Equal(("maria", "free"), ((string)usage.Json["subjectId"]!, (string)usage.Json["tier"]!));
+        var classes = usage.Json["classes"]!.AsArray().ToDictionary(c => (string)c!["operationClass"]!, c => c!);
+        Assert.Equal(["summaries", "drafts", "deep_research", "background_indexing"], classes.Keys);
+        Assert.Equal((8L, 2L, "soft_limit", "warning"), ((long)classes["summaries"]["used"]!, (long)classes["summaries"]["remaining"]!,
+            (string)classes["summaries"]["state"]!, (string)classes["summaries"]["message"]!["severity"]!));
+        Assert.Equal((20L, "hard_limit"), ((long)classes["drafts"]["used"]!, (string)classes["drafts"]["state"]!));
+        Assert.Equal((0L, "ok"), ((long)classes["deep_research"]["used"]!, (string)classes["deep_research"]["state"]!));
+        Assert.Null(classes["background_indexing"]["message"]);
+    }
+
+    [Fact]
+    public async Task Keeps_subjects_of_one_tenant_apart()
+    {
+        var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));
+        await client.ConsumeAsync(new { subjectId = "ana", operationClass = "summaries", quantity = 10, idempotencyKey = "a" });
+
+        var bob = await client.CheckAsync(new { subjectId = "bob", operationClass = "summaries" });
+
+        Assert.Equal(("allow", 1L), (bob.Decision, bob.Used));
+    }
+
+    [Fact]
+    public async Task Keeps_tenants_apart_even_for_the_same_subject_id()
+    {
+        var first = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));
+        var second = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));
+        await first.ConsumeAsync(new { subjectId = "user-1", operationClass = "summaries", quantity = 10, idempotencyKey = "a" });
+
+        var usage = await second.UsageAsync("user-1");
+
+        Assert.All(usage.Json["classes"]!.AsArray(), c => Assert.Equal(0, (long)c!["used"]!));
+    }
+}
