@@ -115,10 +115,13 @@ ticks_of() { # utime+stime of the given pids (missing ones count 0)
 pg_pids() { [ -n "$pg_postmaster" ] && { echo "$pg_postmaster"; ps -o pid= --ppid "$pg_postmaster" 2>/dev/null; } || true; }
 total_ticks() { awk '/^cpu /{ print $2+$3+$4+$5+$6+$7+$8+$9; exit }' /proc/stat; }
 busy_ticks() { awk '/^cpu /{ print $2+$3+$4+$7+$8+$9; exit }' /proc/stat; }
-child_ms() { # CPU time (user+sys) of this shell's finished children so far, in ms (wrk is one)
-  times | awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60000 + a[2] * 1000 } printf "%d", t }'
+CHILD_TIMES="$(mktemp)"
+trap 'rm -f "$CHILD_TIMES"' EXIT
+child_ms() { # sets CHILD_MS: CPU time (user+sys) of this shell's finished children (wrk is one), in ms
+  times >"$CHILD_TIMES"   # not in a $(subshell): that would only see the subshell's children
+  CHILD_MS="$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60000 + a[2] * 1000 } printf "%d", t }' "$CHILD_TIMES")"
 }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { p = (b > 0 ? 100 * a / b : 0); printf "%.0f", (p < 0 ? 0 : p) }'; }
 
 # --- runs --------------------------------------------------------------------------------------
 mkdir -p "$BENCH_RESULTS/$BENCH_RUN_ID"
@@ -162,9 +165,9 @@ consume_ok=0
 for scenario in $BENCH_SCENARIOS; do
   run_wrk "$scenario" warmup "$BENCH_WARMUP"
   [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
-  t0="$(total_ticks)"; b0="$(busy_ticks)"; a0="$(ticks_of $api_pid)"; p0="$(ticks_of $(pg_pids))"; w0="$(child_ms)"
+  t0="$(total_ticks)"; b0="$(busy_ticks)"; a0="$(ticks_of $api_pid)"; p0="$(ticks_of $(pg_pids))"; child_ms; w0="$CHILD_MS"
   run_wrk "$scenario" measure "$BENCH_DURATION"
-  t1="$(total_ticks)"; b1="$(busy_ticks)"; a1="$(ticks_of $api_pid)"; p1="$(ticks_of $(pg_pids))"; w1="$(child_ms)"
+  t1="$(total_ticks)"; b1="$(busy_ticks)"; a1="$(ticks_of $api_pid)"; p1="$(ticks_of $(pg_pids))"; child_ms; w1="$CHILD_MS"
   [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
   # Shares of the whole machine (all cores = 100%): API, PostgreSQL, wrk, everything else, idle.
   all=$(( t1 - t0 )); api=$(( a1 - a0 )); pg=$(( p1 - p0 )); wrk_t=$(( (w1 - w0) * CLK_TCK / 1000 ))

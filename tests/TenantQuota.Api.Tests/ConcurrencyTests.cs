@@ -1,0 +1,118 @@
+using TenantQuota.Testing;
+
+namespace TenantQuota.Api.Tests;
+
+/// <summary>
+/// Many parallel consumes on one counter, spread over two API hosts sharing the database (two
+/// processes' worth of pools and caches): a block/degrade cell never lets used pass hardLimit and
+/// every allowed consume is counted exactly once.
+/// </summary>
+public sealed class ConcurrencyTests : IAsyncLifetime
+{
+    private readonly ApiHost _first = new();
+    private readonly ApiHost _second = new();
+
+    public Task InitializeAsync()
+    {
+        _ = _first.Address;
+        _ = _second.Address;
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _first.DisposeAsync();
+        await _second.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("free", "summaries", 10, 400)]   // block
+    [InlineData("free", "drafts", 20, 400)]      // degrade
+    public async Task Never_grants_past_the_hard_limit_across_two_hosts(string tier, string operationClass, long hardLimit, int requests)
+    {
+        var tenant = await _first.CreateTenantAsync(tier);
+        var clients = Clients(tenant);
+        var quantities = Enumerable.Range(0, requests).Select(i => 1L + i % 3).ToArray();
+
+        var answers = await Task.WhenAll(quantities.Select((quantity, i) => clients[i % clients.Length].ConsumeAsync(
+            new { subjectId = "hot-user", operationClass, quantity, idempotencyKey = $"c-{i}" })));
+
+        Assert.All(answers, a => Assert.Equal(200, a.Status));
+        var granted = answers.Zip(quantities).Where(p => p.First.Allowed).Sum(p => p.Second);
+        var counter = await Counter(tenant, "hot-user", operationClass);
+        var recorded = await RecordedQuantity(tenant);
+        Assert.True(counter <= hardLimit, $"counter {counter} passed hard limit {hardLimit}");
+        Assert.Equal(granted, counter);
+        Assert.Equal(granted, recorded);
+        Assert.True(counter >= hardLimit - 2, $"the cell should be (nearly) full, counter is {counter}");
+        Assert.All(answers.Where(a => a.Allowed), a => Assert.True(a.Used <= hardLimit));
+    }
+
+    [Fact]
+    public async Task Loses_no_consume_on_an_overage_cell_across_two_hosts()
+    {
+        var tenant = await _first.CreateTenantAsync("pro"); // pro/drafts: hard 400, overage
+        var clients = Clients(tenant);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => clients[i % clients.Length].ConsumeAsync(
+            new { subjectId = "busy", operationClass = "drafts", quantity = 1, idempotencyKey = $"o-{i}" })));
+
+        Assert.All(answers, a => Assert.True(a.Allowed));
+        Assert.Equal(600, await Counter(tenant, "busy", "drafts"));
+        Assert.Equal(600, await RecordedQuantity(tenant));
+        Assert.Equal(Enumerable.Range(1, 600).Select(i => (long)i), answers.Select(a => a.Used).Order());
+        Assert.Equal(200, answers.Sum(a => (long)a.Json["billableQuantity"]!));
+    }
+
+    [Fact]
+    public async Task Records_one_key_once_when_it_races_with_itself_across_two_hosts()
+    {
+        var tenant = await _first.CreateTenantAsync("free");
+        var clients = Clients(tenant);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => clients[i % clients.Length].ConsumeAsync(
+            new { subjectId = "u", operationClass = "summaries", quantity = 2, idempotencyKey = "the-one-key" })));
+
+        Assert.All(answers, a => Assert.Equal((200, true, 2L), (a.Status, a.Allowed, a.Used)));
+        Assert.Single(answers, a => !(bool)a.Json["duplicate"]!);
+        Assert.Equal(2, await Counter(tenant, "u", "summaries"));
+        Assert.Equal(2, await RecordedQuantity(tenant));
+    }
+
+    [Fact]
+    public async Task Sees_a_tier_change_made_through_the_other_host_on_its_next_request()
+    {
+        var tenant = await _first.CreateTenantAsync("free");
+        var backendOnSecond = _second.Client(TestTokens.For(tenant, "quota.check"));
+        Assert.Equal(10, (long)(await backendOnSecond.CheckAsync(new { subjectId = "u", operationClass = "summaries" })).Json["hardLimit"]!);
+
+        await _first.Client(TestTokens.For(null, "platform.admin")).SendAsync(HttpMethod.Put, $"/v1/tenants/{tenant}/tier", new { tier = "team" });
+        var after = await backendOnSecond.CheckAsync(new { subjectId = "u", operationClass = "summaries" });
+
+        Assert.Equal(("team", 1000L), ((string)after.Json["tier"]!, (long)after.Json["hardLimit"]!));
+    }
+
+    private HttpClient[] Clients(string tenant)
+    {
+        var token = TestTokens.For(tenant, "quota.check", "quota.consume");
+        return [_first.Client(token), _second.Client(token), _first.Client(token), _second.Client(token)];
+    }
+
+    private static async Task<long> Counter(string tenant, string subject, string operationClass)
+    {
+        await using var command = ApiHost.Database.CreateCommand(
+            "SELECT COALESCE(sum(used), 0)::bigint FROM quota_counters WHERE tenant_id = $1 AND owner_id = $2 AND metric = $3");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = subject });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = operationClass });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<long> RecordedQuantity(string tenant)
+    {
+        await using var command = ApiHost.Database.CreateCommand(
+            "SELECT COALESCE(sum(quantity), 0)::bigint FROM usage_records WHERE tenant_id = $1 AND recorded");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
