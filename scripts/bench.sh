@@ -114,9 +114,26 @@ ticks_of() { # utime+stime of the given pids (missing ones count 0)
 }
 pg_pids() { [ -n "$pg_postmaster" ] && { echo "$pg_postmaster"; ps -o pid= --ppid "$pg_postmaster" 2>/dev/null; } || true; }
 total_ticks() { awk '/^cpu /{ print $2+$3+$4+$5+$6+$7+$8+$9; exit }' /proc/stat; }
-busy_ticks() { awk '/^cpu /{ print $2+$3+$4+$7+$8+$9; exit }' /proc/stat; }
-CHILD_TIMES="$(mktemp)"
-trap 'rm -f "$CHILD_TIMES"' EXIT
+busy_ticks() { awk '/^cpu /{ print $2+$3+$4+$7+$8+$9; exit }' /proc/stat; }   # includes irq, softirq, steal
+irq_ticks() { awk '/^cpu /{ print $7+$8+$9; exit }' /proc/stat; }             # irq, softirq (loopback TCP), steal
+CHILD_TIMES="$(mktemp)"; PROCS_BEFORE="$(mktemp)"; PROCS_AFTER="$(mktemp)"
+trap 'rm -f "$CHILD_TIMES" "$PROCS_BEFORE" "$PROCS_AFTER"' EXIT
+proc_snapshot() { # "pid ticks comm" of every process now
+  local f line comm rest
+  for f in /proc/[0-9]*/stat; do
+    read -r line <"$f" 2>/dev/null || continue
+    comm="${line#*(}"; comm="${comm%) *}"; rest="${line##*) }"
+    set -- $rest
+    f="${f#/proc/}"
+    echo "${f%/stat} $(( ${12} + ${13} )) ${comm// /_}"
+  done
+}
+top_others() { # the biggest CPU users between two snapshots, leaving out the API, PostgreSQL and wrk
+  local skip=" $api_pid $(pg_pids | tr '\n' ' ') "
+  awk -v skip="$skip" -v tck="$CLK_TCK" 'NR == FNR { before[$1] = $2; next }
+    index(skip, " " $1 " ") == 0 && $3 != "wrk" { d = $2 - before[$1]; if (d > 0) printf "%d %s(%s)\n", d, $3, $1 }' \
+    "$PROCS_BEFORE" "$PROCS_AFTER" | sort -rn | head -n 3 | awk -v tck="$CLK_TCK" '{ printf "%s%s %.1fs", (NR > 1 ? ", " : ""), $2, $1 / tck }'
+}
 child_ms() { # sets CHILD_MS: CPU time (user+sys) of this shell's finished children (wrk is one), in ms
   times >"$CHILD_TIMES"   # not in a $(subshell): that would only see the subshell's children
   CHILD_MS="$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60000 + a[2] * 1000 } printf "%d", t }' "$CHILD_TIMES")"
@@ -165,16 +182,17 @@ consume_ok=0
 for scenario in $BENCH_SCENARIOS; do
   run_wrk "$scenario" warmup "$BENCH_WARMUP"
   [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
-  t0="$(total_ticks)"; b0="$(busy_ticks)"; a0="$(ticks_of $api_pid)"; p0="$(ticks_of $(pg_pids))"; child_ms; w0="$CHILD_MS"
+  t0="$(total_ticks)"; b0="$(busy_ticks)"; i0="$(irq_ticks)"; a0="$(ticks_of $api_pid)"; p0="$(ticks_of $(pg_pids))"; child_ms; w0="$CHILD_MS"; proc_snapshot >"$PROCS_BEFORE"
   run_wrk "$scenario" measure "$BENCH_DURATION"
-  t1="$(total_ticks)"; b1="$(busy_ticks)"; a1="$(ticks_of $api_pid)"; p1="$(ticks_of $(pg_pids))"; child_ms; w1="$CHILD_MS"
+  t1="$(total_ticks)"; b1="$(busy_ticks)"; i1="$(irq_ticks)"; a1="$(ticks_of $api_pid)"; p1="$(ticks_of $(pg_pids))"; child_ms; w1="$CHILD_MS"; proc_snapshot >"$PROCS_AFTER"
   [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
-  # Shares of the whole machine (all cores = 100%): API, PostgreSQL, wrk, everything else, idle.
-  all=$(( t1 - t0 )); api=$(( a1 - a0 )); pg=$(( p1 - p0 )); wrk_t=$(( (w1 - w0) * CLK_TCK / 1000 ))
-  rest=$(( (b1 - b0) - api - pg - wrk_t )); [ "$rest" -ge 0 ] || rest=0
-  CPU[$scenario]="$(pct "$api" "$all")/$(pct "$pg" "$all")/$(pct "$wrk_t" "$all")/$(pct "$rest" "$all")/$(pct $(( all - (b1 - b0) )) "$all")"
+  # Shares of the whole machine (all cores = 100%): API, PostgreSQL, wrk, kernel interrupt work
+  # (mostly loopback TCP) plus steal, everything else, idle.
+  all=$(( t1 - t0 )); api=$(( a1 - a0 )); pg=$(( p1 - p0 )); wrk_t=$(( (w1 - w0) * CLK_TCK / 1000 )); irq=$(( i1 - i0 ))
+  rest=$(( (b1 - b0) - api - pg - wrk_t - irq )); [ "$rest" -ge 0 ] || rest=0
+  CPU[$scenario]="$(pct "$api" "$all")/$(pct "$pg" "$all")/$(pct "$wrk_t" "$all")/$(pct "$irq" "$all")/$(pct "$rest" "$all")/$(pct $(( all - (b1 - b0) )) "$all")"
   if [ "$(pct "$rest" "$all")" -gt 10 ]; then
-    NOISE+=("$scenario: $(pct "$rest" "$all")% of the machine went to other processes during the measurement")
+    NOISE+=("$scenario: $(pct "$rest" "$all")% of the machine went to other processes during the measurement (top: $(top_others))")
   fi
   LINE[$scenario]="$LAST_LINE"
   log "$scenario: $LAST_LINE"
@@ -210,7 +228,7 @@ summary="$RAW/summary.txt"
   echo "wrk:         $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $BENCH_THREADS threads, $BENCH_CONNECTIONS connections, warm-up $BENCH_WARMUP, measured $BENCH_DURATION each, timeout $BENCH_TIMEOUT"
   echo "target:      $API_URL (wrk, API and PostgreSQL share the machine's cores)"
   echo
-  printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/rest/idle"
+  printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/irq/other/idle"
   for s in $BENCH_SCENARIOS; do
     l="${LINE[$s]}"
     printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' "$s" "$(field "$l" rps)" "$(field "$l" p50_ms)" "$(field "$l" p99_ms)" \

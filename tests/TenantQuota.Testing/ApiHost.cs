@@ -73,12 +73,15 @@ public sealed class ApiHost : WebApplicationFactory<Program>
     }
 
     /// <summary>Creates a fresh tenant through the admin API, so each test has counters of its own.</summary>
-    public async Task<string> CreateTenantAsync(string tier, string timeZone = "UTC", string? id = null)
+    public Task<string> CreateTenantAsync(string tier, string timeZone = "UTC", string? id = null) =>
+        CreateTenantAsyncAs(TestTokens.For(null, "platform.admin"), id ?? $"t-{Guid.NewGuid():N}"[..20], tier, timeZone);
+
+    /// <summary>Creates a tenant with the given platform-admin token; an existing one is fine (the database outlives runs).</summary>
+    public async Task<string> CreateTenantAsyncAs(string adminToken, string id, string tier, string timeZone = "UTC")
     {
-        id ??= $"t-{Guid.NewGuid():N}"[..20];
-        using var admin = Client(TestTokens.For(null, "platform.admin"));
+        using var admin = Client(adminToken);
         var response = await admin.PostAsJsonAsync("/v1/tenants", new { id, name = $"Test {id}", tier, timeZone });
-        if ((int)response.StatusCode != 201)
+        if ((int)response.StatusCode is not (201 or 409))
             throw new InvalidOperationException($"Creating tenant {id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return id;
     }

@@ -37,7 +37,9 @@ public sealed class QuotaCopy
 
     public static QuotaCopy Load(string templatesDirectory)
     {
-        var handlebars = Handlebars.Create(new HandlebarsConfiguration { NoEscape = true, ThrowOnUnresolvedBindingExpression = false });
+        // Unresolved names throw, and every template is rendered once below, so a misspelt field
+        // stops the start instead of silently rendering as nothing in front of an end user.
+        var handlebars = Handlebars.Create(new HandlebarsConfiguration { NoEscape = true, ThrowOnUnresolvedBindingExpression = true });
         var yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
         var messages = new Dictionary<(string, QuotaNotice), CompiledMessage>();
         var errors = new List<string>();
@@ -56,10 +58,20 @@ public sealed class QuotaCopy
                     errors.Add($"{Path.GetFileName(path)}: '{key}' needs a title and a body");
                     continue;
                 }
-                var cta = template.Cta is { Label: { Length: > 0 } label, Url: { Length: > 0 } url }
-                    ? (handlebars.Compile(label), handlebars.Compile(url))
-                    : ((HandlebarsTemplate<object, object>, HandlebarsTemplate<object, object>)?)null;
-                messages[(locale, notice)] = new CompiledMessage(handlebars.Compile(template.Title), handlebars.Compile(template.Body), cta);
+                try
+                {
+                    var cta = template.Cta is { Label: { Length: > 0 } label, Url: { Length: > 0 } url }
+                        ? (handlebars.Compile(label), handlebars.Compile(url))
+                        : ((HandlebarsTemplate<object, object>, HandlebarsTemplate<object, object>)?)null;
+                    var compiled = new CompiledMessage(handlebars.Compile(template.Title), handlebars.Compile(template.Body), cta);
+                    compiled.RenderWith(SampleModel);
+                    compiled.RenderWith(SampleModel with { FallbackClassName = null, NextTier = null, NextTierHardLimit = null });
+                    messages[(locale, notice)] = compiled;
+                }
+                catch (Exception e) // any failure to compile or render a template is a fault in that template
+                {
+                    errors.Add($"{Path.GetFileName(path)}: '{key}': {e.Message}");
+                }
             }
         }
         if (!locales.Contains(DefaultLocale)) errors.Add($"{templatesDirectory}: quota-messages.{DefaultLocale}.yaml is required");
@@ -122,10 +134,21 @@ public sealed class QuotaCopy
         _ => "error",
     };
 
+    private static readonly CopyModel SampleModel = new("Summaries", "request", 8, 7, 10, 2, "2026-11-23 00:00 UTC", "free",
+        "Drafts", "pro", 200, "https://example.test/upgrade");
+
     private sealed record CompiledMessage(
         HandlebarsTemplate<object, object> Title,
         HandlebarsTemplate<object, object> Body,
-        (HandlebarsTemplate<object, object> Label, HandlebarsTemplate<object, object> Url)? Cta);
+        (HandlebarsTemplate<object, object> Label, HandlebarsTemplate<object, object> Url)? Cta)
+    {
+        public void RenderWith(CopyModel model)
+        {
+            Title(model);
+            Body(model);
+            if (Cta is var (label, url)) { label(model); url(model); }
+        }
+    }
 
     private sealed class MessageFile
     {
