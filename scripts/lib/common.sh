@@ -80,7 +80,7 @@ ensure_database() {
 
 psql_admin() {
   local port="$1" db="$2"; shift 2
-  psql -q -h 127.0.0.1 -p "$port" -U postgres -d "$db" -v ON_ERROR_STOP=1 "$@"
+  PGOPTIONS="-c client_min_messages=warning" psql -q -h 127.0.0.1 -p "$port" -U postgres -d "$db" -v ON_ERROR_STOP=1 "$@"
 }
 
 stop_postgres() {

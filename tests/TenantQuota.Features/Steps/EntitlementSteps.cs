@@ -1,0 +1,171 @@
+using TenantQuota.Features.Runner;
+using TenantQuota.Testing;
+
+namespace TenantQuota.Features.Steps;
+
+[Binding]
+public sealed class EntitlementSteps(ScenarioApi api)
+{
+    [BeforeScenario]
+    public void StartAtTheRealTime() => api.Host.Clock.Set(DateTimeOffset.UtcNow);
+
+    [Given(@"^a tenant on the (\w+) tier$")]
+    public async Task ATenant(string tier) => api.Tenant = await api.Host.CreateTenantAsync(tier);
+
+    [Given(@"^a tenant on the (\w+) tier in time zone ""([^""]+)""$")]
+    public async Task ATenantInZone(string tier, string zone) => api.Tenant = await api.Host.CreateTenantAsync(tier, zone);
+
+    [Given(@"^another tenant on the (\w+) tier$")]
+    public async Task AnotherTenant(string tier) => api.OtherTenant = await api.Host.CreateTenantAsync(tier);
+
+    [Given(@"^the time is ""([^""]+)""$")]
+    [When(@"^the time is ""([^""]+)""$")]
+    public void TheTimeIs(string instant) => api.Host.Clock.Set(instant);
+
+    [Given(@"^""([^""]+)"" has consumed (\d+) ""([^""]+)""$")]
+    public async Task HasConsumed(string subject, long quantity, string operationClass)
+    {
+        if (quantity == 0) return;
+        var answer = await api.Backend().ConsumeAsync(Body(subject, operationClass, quantity, NewKey()));
+        Assert.True(answer.Status == 200 && answer.Allowed, $"setting up usage failed: {answer.Status} {answer.Body}");
+    }
+
+    [When(@"^the back end consumes (\d+) ""([^""]+)"" for ""([^""]+)""$")]
+    public async Task Consumes(long quantity, string operationClass, string subject) =>
+        api.Record(await api.Backend().ConsumeAsync(Body(subject, operationClass, quantity, NewKey())));
+
+    [When(@"^the back end consumes (\d+) ""([^""]+)"" for ""([^""]+)"" with key ""([^""]+)""$")]
+    public async Task ConsumesWithKey(long quantity, string operationClass, string subject, string key) =>
+        api.Record(await api.Backend().ConsumeAsync(Body(subject, operationClass, quantity, key)));
+
+    [When(@"^the other tenant's back end consumes (\d+) ""([^""]+)"" for ""([^""]+)"" with key ""([^""]+)""$")]
+    public async Task OtherTenantConsumesWithKey(long quantity, string operationClass, string subject, string key) =>
+        api.Record(await api.Backend(api.OtherTenant).ConsumeAsync(Body(subject, operationClass, quantity, key)));
+
+    [When(@"^the back end consumes (\d+) ""([^""]+)"" for ""([^""]+)"" naming the other tenant in the body$")]
+    public async Task ConsumesNamingAnotherTenant(long quantity, string operationClass, string subject) =>
+        api.Record(await api.Backend().ConsumeAsync(new
+        {
+            subjectId = subject, operationClass, quantity, idempotencyKey = NewKey(), tenantId = api.OtherTenant, tenant_id = api.OtherTenant,
+        }));
+
+    [When(@"^the back end checks (\d+) ""([^""]+)"" for ""([^""]+)""$")]
+    public async Task Checks(long quantity, string operationClass, string subject) =>
+        api.Record(await api.Backend().CheckAsync(new { subjectId = subject, operationClass, quantity }));
+
+    [When(@"^the back end checks (\d+) ""([^""]+)"" for ""([^""]+)"" in language ""([^""]+)""$")]
+    public async Task ChecksInLanguage(long quantity, string operationClass, string subject, string acceptLanguage) =>
+        api.Record(await api.Backend().CheckAsync(new { subjectId = subject, operationClass, quantity }, acceptLanguage));
+
+    [When(@"^the other tenant's back end checks (\d+) ""([^""]+)"" for ""([^""]+)""$")]
+    public async Task OtherTenantChecks(long quantity, string operationClass, string subject) =>
+        api.Record(await api.Backend(api.OtherTenant).CheckAsync(new { subjectId = subject, operationClass, quantity }));
+
+    [When(@"^a back end of an unknown tenant checks (\d+) ""([^""]+)"" for ""([^""]+)""$")]
+    public async Task UnknownTenantChecks(long quantity, string operationClass, string subject) =>
+        api.Record(await api.Backend($"unknown-{Guid.NewGuid():N}"[..20]).CheckAsync(new { subjectId = subject, operationClass, quantity }));
+
+    [When(@"^""([^""]+)"" consumes ""([^""]+)"" (\d+) times$")]
+    public async Task ConsumesRepeatedly(string subject, string operationClass, int times)
+    {
+        for (var i = 0; i < times; i++) api.Record(await api.Backend().ConsumeAsync(Body(subject, operationClass, 1, NewKey())));
+    }
+
+    [When(@"^the back end sends the consume body (.+)$")]
+    public async Task SendsRawConsumeBody(string json)
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        api.Record(await ApiCalls.ReadAsync(await api.Backend().PostAsync("/v1/entitlements/consume", content)));
+    }
+
+    [Then(@"^the decision is ""(\w+)""$")]
+    public void TheDecisionIs(string decision) => Assert.Equal(decision, api.RequireLast.Decision);
+
+    [Then(@"^the request is allowed: (yes|no)$")]
+    public void TheRequestIsAllowed(string allowed) => Assert.Equal(allowed == "yes", api.RequireLast.Allowed);
+
+    [Then(@"^used is (\d+) and remaining is (\d+)$")]
+    public void UsedAndRemaining(long used, long remaining) =>
+        Assert.Equal((used, remaining), (api.RequireLast.Used, (long)api.RequireLast.Json["remaining"]!));
+
+    [Then(@"^the state is ""(\w+)""$")]
+    public void TheStateIs(string state) => Assert.Equal(state, (string)api.RequireLast.Json["state"]!);
+
+    [Then(@"^the billable quantity is (\d+)$")]
+    public void TheBillableQuantityIs(long billable) => Assert.Equal(billable, (long)api.RequireLast.Json["billableQuantity"]!);
+
+    [Then(@"^the fallback class is ""(\w+)""$")]
+    public void TheFallbackClassIs(string fallback) => Assert.Equal(fallback, (string?)api.RequireLast.Json["fallbackClass"]);
+
+    [Then(@"^the quota resets at ""([^""]+)""$")]
+    public void TheQuotaResetsAt(string instant)
+    {
+        Assert.Equal(instant, (string)api.RequireLast.Json["resetsAt"]!);
+        Assert.Equal(instant, api.RequireLast.Header("X-Quota-Reset"));
+    }
+
+    [Then(@"^the answer is a duplicate$")]
+    public void TheAnswerIsADuplicate() => Assert.True((bool)api.RequireLast.Json["duplicate"]!);
+
+    [Then(@"^the answer is not a duplicate$")]
+    public void TheAnswerIsNotADuplicate() =>
+        Assert.Equal((200, false, true), (api.RequireLast.Status, (bool)api.RequireLast.Json["duplicate"]!, (bool)api.RequireLast.Json["recorded"]!));
+
+    [Then(@"^nothing more is recorded for ""([^""]+)"" in ""([^""]+)""$")]
+    public async Task NothingMoreIsRecorded(string subject, string operationClass)
+    {
+        Assert.False((bool)api.RequireLast.Json["recorded"]!);
+        Assert.Equal(api.RequireLast.Used, await UsedNow(api.RequireTenant, subject, operationClass));
+    }
+
+    [Then(@"^""([^""]+)"" has used (\d+) ""([^""]+)""$")]
+    public async Task HasUsed(string subject, long used, string operationClass) =>
+        Assert.Equal(used, await UsedNow(api.RequireTenant, subject, operationClass));
+
+    [Then(@"^""([^""]+)"" of the other tenant has used (\d+) ""([^""]+)""$")]
+    public async Task OtherTenantSubjectHasUsed(string subject, long used, string operationClass) =>
+        Assert.Equal(used, await UsedNow(api.OtherTenant!, subject, operationClass));
+
+    [Then(@"^the message severities were:$")]
+    public void TheMessageSeveritiesWere(DataTable table)
+    {
+        foreach (var row in table.Rows)
+        {
+            var answer = api.Answers[int.Parse(row["request"]) - 1];
+            var severity = answer.Json["message"] is { } message ? (string)message["severity"]! : "none";
+            Assert.True(row["severity"] == severity, $"request {row["request"]}: expected {row["severity"]}, got {severity}");
+        }
+    }
+
+    [Then(@"^the last message says when the quota resets and what the pro tier unlocks$")]
+    public void TheStopMessageExplains()
+    {
+        var body = (string)api.RequireLast.Json["message"]!["body"]!;
+        var resetsAt = DateTime.Parse((string)api.RequireLast.Json["resetsAt"]!, null, System.Globalization.DateTimeStyles.AdjustToUniversal);
+        Assert.Contains(resetsAt.ToString("yyyy-MM-dd HH:mm"), body);
+        Assert.Contains("pro", body);
+        Assert.Contains("200", body);
+    }
+
+    [Then(@"^the message title starts with ""([^""]+)""$")]
+    public void TheMessageTitleStartsWith(string start) => Assert.StartsWith(start, (string)api.RequireLast.Json["message"]!["title"]!);
+
+    [Then(@"^nothing is recorded for the tenant$")]
+    public async Task NothingIsRecordedForTheTenant()
+    {
+        await using var command = ApiHost.Database.CreateCommand("SELECT count(*) FROM usage_records WHERE tenant_id = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = api.RequireTenant });
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    private async Task<long> UsedNow(string tenant, string subject, string operationClass)
+    {
+        var usage = await api.Backend(tenant).UsageAsync(subject);
+        return (long)usage.Json["classes"]!.AsArray().Single(c => (string)c!["operationClass"]! == operationClass)!["used"]!;
+    }
+
+    private static object Body(string subject, string operationClass, long quantity, string key) =>
+        new { subjectId = subject, operationClass, quantity, idempotencyKey = key };
+
+    private static string NewKey() => Guid.NewGuid().ToString("N");
+}
