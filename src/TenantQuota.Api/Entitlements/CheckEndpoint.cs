@@ -14,19 +14,17 @@ public static class CheckEndpoint
             return Problems.Validation(errors);
 
         var now = deps.Now();
-        for (var attempt = 0; attempt < EntitlementDependencies.MaxTenantReloads; attempt++)
+        return await deps.WithCurrentTenantAsync(caller, async tenant =>
         {
-            var tenant = await deps.TenantAsync(caller, reload: attempt > 0, cancellationToken);
             var cell = deps.Matrix.Cell(tenant.Tier, request!.OperationClass!);
             var window = QuotaWindow.Containing(now, cell.Reset, tenant.Zone);
             if (await deps.Ledger.ReadUsedAsync(tenant, request.SubjectId!, request.OperationClass!, window.Start, cancellationToken) is not { } used)
-                continue;
+                return null;
 
             var outcome = QuotaRules.Decide(cell, used, request.QuantityOrOne);
             QuotaAnswers.WriteHeaders(http.Response, request.OperationClass!, cell, window, outcome.Remaining, now.ToDateTimeUtc());
             return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Copy.Negotiate(http.Request), deps.UpgradeUrl,
                 tenant.Tier, request.OperationClass!, cell, window, outcome, recorded: false, duplicate: false));
-        }
-        throw new InvalidOperationException($"Tenant '{caller.TenantId}' kept changing while a check was answered.");
+        }, cancellationToken);
     }
 }

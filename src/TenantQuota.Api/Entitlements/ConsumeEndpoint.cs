@@ -17,14 +17,13 @@ public static class ConsumeEndpoint
             return Problems.Validation(errors);
 
         var now = deps.Now();
-        for (var attempt = 0; attempt < EntitlementDependencies.MaxTenantReloads; attempt++)
+        return await deps.WithCurrentTenantAsync(caller, async tenant =>
         {
-            var tenant = await deps.TenantAsync(caller, reload: attempt > 0, cancellationToken);
             var cell = deps.Matrix.Cell(tenant.Tier, request!.OperationClass!);
             var window = QuotaWindow.Containing(now, cell.Reset, tenant.Zone);
             var result = await deps.Ledger.ConsumeAsync(new ConsumeCommand(tenant, request.IdempotencyKey!, request.SubjectId!,
                 request.OperationClass!, request.QuantityOrOne, cell, deps.Matrix.Version, window, now), cancellationToken);
-            if (result.Outcome == ConsumeOutcome.StaleTenant) continue;
+            if (result.Outcome == ConsumeOutcome.StaleTenant) return null;
 
             var record = result.Record!;
             var duplicate = result.Outcome == ConsumeOutcome.Existing;
@@ -40,8 +39,7 @@ public static class ConsumeEndpoint
             QuotaAnswers.WriteHeaders(http.Response, record.OperationClass, record.Cell, record.Window, outcome.Remaining, now.ToDateTimeUtc());
             return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Copy.Negotiate(http.Request), deps.UpgradeUrl,
                 record.Tier, record.OperationClass, record.Cell, record.Window, outcome, record.Recorded, duplicate));
-        }
-        throw new InvalidOperationException($"Tenant '{caller.TenantId}' kept changing while a consume was answered.");
+        }, cancellationToken);
     }
 
     private static bool SameRequest(UsageRecord record, EntitlementRequest request) =>

@@ -21,12 +21,23 @@ public sealed class EntitlementDependencies(
 
     public Instant Now() => Instant.FromDateTimeOffset(clock.GetUtcNow());
 
-    /// <summary>The caller's tenant as this process knows it; a token for a tenant we do not have is a 403.</summary>
-    public async Task<TenantSnapshot> TenantAsync(TenantContext caller, bool reload, CancellationToken cancellationToken) =>
-        (reload ? await Tenants.ReloadAsync(caller.TenantId, cancellationToken) : await Tenants.FindAsync(caller.TenantId, cancellationToken))
-        ?? throw new TenantAccessException(ProblemTypes.TenantNotProvisioned,
-            $"Tenant '{caller.TenantId}' named by the access token is not provisioned here.");
+    /// <summary>
+    /// Runs one hot-path step against this process's copy of the caller's tenant. The step answers
+    /// null when the database reports that copy stale (a tier change, from any process); the tenant
+    /// is then reloaded and the step run again. A token for a tenant we do not have is a 403.
+    /// </summary>
+    public async Task<IResult> WithCurrentTenantAsync(TenantContext caller, Func<TenantSnapshot, Task<IResult?>> step, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxTenantReloads; attempt++)
+        {
+            var tenant = (attempt == 0 ? await Tenants.FindAsync(caller.TenantId, cancellationToken) : await Tenants.ReloadAsync(caller.TenantId, cancellationToken))
+                ?? throw new TenantAccessException(ProblemTypes.TenantNotProvisioned,
+                    $"Tenant '{caller.TenantId}' named by the access token is not provisioned here.");
+            if (await step(tenant) is { } result) return result;
+        }
+        throw new InvalidOperationException($"Tenant '{caller.TenantId}' kept changing while a request was answered.");
+    }
 
     /// <summary>How often a request reloads a tenant whose tier changed under it before giving up (a 500).</summary>
-    public const int MaxTenantReloads = 3;
+    private const int MaxTenantReloads = 3;
 }

@@ -21,15 +21,14 @@ public static class UsageEndpoint
 
         var now = deps.Now();
         var locale = deps.Copy.Negotiate(http.Request);
-        for (var attempt = 0; attempt < EntitlementDependencies.MaxTenantReloads; attempt++)
+        return await deps.WithCurrentTenantAsync(caller, async tenant =>
         {
-            var tenant = await deps.TenantAsync(caller, reload: attempt > 0, cancellationToken);
             var classes = deps.Matrix.OperationClasses
                 .Select(c => (c.Name, Cell: deps.Matrix.Cell(tenant.Tier, c.Name)))
                 .Select(c => (c.Name, c.Cell, Window: QuotaWindow.Containing(now, c.Cell.Reset, tenant.Zone)))
                 .ToList();
             var used = await deps.Ledger.ReadAllUsedAsync(tenant, subjectId, classes.Select(c => (c.Name, c.Window.Start)).ToList(), cancellationToken);
-            if (used is null) continue;
+            if (used is null) return null;
 
             var answer = classes.Select(c =>
             {
@@ -40,7 +39,6 @@ public static class UsageEndpoint
                     QuotaRules.StateOf(c.Cell, count).WireName(), deps.Copy.Render(QuotaNotices.ForUsage(c.Cell, count), model, locale));
             }).ToList();
             return TypedResults.Ok(new UsageResponse(subjectId, tenant.Tier, answer));
-        }
-        throw new InvalidOperationException($"Tenant '{caller.TenantId}' kept changing while usage was read.");
+        }, cancellationToken);
     }
 }

@@ -56,7 +56,7 @@ public static class TenantQuotaHost
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         services.AddHealthChecks().AddDbContextCheck<TenantQuotaDb>("database", tags: ["ready"]);
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddDocumentTransformer<OpenApiSecurity>());
         return builder;
     }
 
