@@ -112,10 +112,16 @@ ticks_of() { # utime+stime of the given pids (missing ones count 0)
   done
   echo "$total"
 }
+pg_ticks() { # PostgreSQL: live children plus the postmaster with its reaped children (backends come and go)
+  local stat
+  [ -n "$pg_postmaster" ] && stat="$(cat "/proc/$pg_postmaster/stat" 2>/dev/null)" || { echo 0; return; }
+  stat="${stat##*) }"
+  set -- $stat
+  echo $(( ${12} + ${13} + ${14} + ${15} + $(ticks_of $(ps -o pid= --ppid "$pg_postmaster" 2>/dev/null)) ))
+}
 pg_pids() { [ -n "$pg_postmaster" ] && { echo "$pg_postmaster"; ps -o pid= --ppid "$pg_postmaster" 2>/dev/null; } || true; }
 total_ticks() { awk '/^cpu /{ print $2+$3+$4+$5+$6+$7+$8+$9; exit }' /proc/stat; }
-busy_ticks() { awk '/^cpu /{ print $2+$3+$4+$7+$8+$9; exit }' /proc/stat; }   # includes irq, softirq, steal
-irq_ticks() { awk '/^cpu /{ print $7+$8+$9; exit }' /proc/stat; }             # irq, softirq (loopback TCP), steal
+busy_ticks() { awk '/^cpu /{ print $2+$3+$4+$7+$8; exit }' /proc/stat; }   # user, nice, system, irq, softirq
 CHILD_TIMES="$(mktemp)"; PROCS_BEFORE="$(mktemp)"; PROCS_AFTER="$(mktemp)"
 trap 'rm -f "$CHILD_TIMES" "$PROCS_BEFORE" "$PROCS_AFTER"' EXIT
 proc_snapshot() { # "pid ticks comm" of every process now
@@ -139,6 +145,16 @@ child_ms() { # sets CHILD_MS: CPU time (user+sys) of this shell's finished child
   CHILD_MS="$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60000 + a[2] * 1000 } printf "%d", t }' "$CHILD_TIMES")"
 }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { p = (b > 0 ? 100 * a / b : 0); printf "%.0f", (p < 0 ? 0 : p) }'; }
+
+# What is being measured: the running API's build may be older than the working tree.
+api_dll="$TQ_STATE_DIR/api/TenantQuota.Api.dll"
+if [ -n "$api_pid" ] && [ -f "$api_dll" ]; then
+  newer="$(find "$TQ_ROOT/src" \( -name bin -o -name obj -o -name node_modules \) -prune -o -type f -newer "$api_dll" -print 2>/dev/null | wc -l)"
+  api_build="pid $api_pid, running since $(ps -o lstart= -p "$api_pid"), built $(date -u -r "$api_dll" +%Y-%m-%dT%H:%M:%SZ)"
+  [ "$newer" = 0 ] || api_build+=" ($newer files under src/ are newer than this build: scripts/stop.sh && scripts/start.sh to measure them)"
+else
+  api_build="not started by scripts/start.sh (no pid file under $TQ_RUN_DIR); build unknown"
+fi
 
 # --- runs --------------------------------------------------------------------------------------
 mkdir -p "$BENCH_RESULTS/$BENCH_RUN_ID"
@@ -182,15 +198,16 @@ consume_ok=0
 for scenario in $BENCH_SCENARIOS; do
   run_wrk "$scenario" warmup "$BENCH_WARMUP"
   [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
-  t0="$(total_ticks)"; b0="$(busy_ticks)"; i0="$(irq_ticks)"; a0="$(ticks_of $api_pid)"; p0="$(ticks_of $(pg_pids))"; child_ms; w0="$CHILD_MS"; proc_snapshot >"$PROCS_BEFORE"
+  t0="$(total_ticks)"; b0="$(busy_ticks)"; a0="$(ticks_of $api_pid)"; p0="$(pg_ticks)"; child_ms; w0="$CHILD_MS"; proc_snapshot >"$PROCS_BEFORE"
   run_wrk "$scenario" measure "$BENCH_DURATION"
-  t1="$(total_ticks)"; b1="$(busy_ticks)"; i1="$(irq_ticks)"; a1="$(ticks_of $api_pid)"; p1="$(ticks_of $(pg_pids))"; child_ms; w1="$CHILD_MS"; proc_snapshot >"$PROCS_AFTER"
+  t1="$(total_ticks)"; b1="$(busy_ticks)"; a1="$(ticks_of $api_pid)"; p1="$(pg_ticks)"; child_ms; w1="$CHILD_MS"; proc_snapshot >"$PROCS_AFTER"
   [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
-  # Shares of the whole machine (all cores = 100%): API, PostgreSQL, wrk, kernel interrupt work
-  # (mostly loopback TCP) plus steal, everything else, idle.
-  all=$(( t1 - t0 )); api=$(( a1 - a0 )); pg=$(( p1 - p0 )); wrk_t=$(( (w1 - w0) * CLK_TCK / 1000 )); irq=$(( i1 - i0 ))
-  rest=$(( (b1 - b0) - api - pg - wrk_t - irq )); [ "$rest" -ge 0 ] || rest=0
-  CPU[$scenario]="$(pct "$api" "$all")/$(pct "$pg" "$all")/$(pct "$wrk_t" "$all")/$(pct "$irq" "$all")/$(pct "$rest" "$all")/$(pct $(( all - (b1 - b0) )) "$all")"
+  # Shares of the whole machine (all cores = 100%; tick sampling, so roughly): the API process,
+  # PostgreSQL, wrk, everything else (other processes, interrupts outside them), idle. A process's
+  # system time includes the loopback TCP work done in its context.
+  all=$(( t1 - t0 )); api=$(( a1 - a0 )); pg=$(( p1 - p0 )); wrk_t=$(( (w1 - w0) * CLK_TCK / 1000 ))
+  rest=$(( (b1 - b0) - api - pg - wrk_t )); [ "$rest" -ge 0 ] || rest=0
+  CPU[$scenario]="$(pct "$api" "$all")/$(pct "$pg" "$all")/$(pct "$wrk_t" "$all")/$(pct "$rest" "$all")/$(pct $(( all - (b1 - b0) )) "$all")"
   if [ "$(pct "$rest" "$all")" -gt 10 ]; then
     NOISE+=("$scenario: $(pct "$rest" "$all")% of the machine went to other processes during the measurement (top: $(top_others))")
   fi
@@ -219,6 +236,7 @@ fi
 
 # --- summary -------------------------------------------------------------------------------------
 api_log_errors="$(tail -n +"$(( api_log_start + 1 ))" "$api_log" 2>/dev/null | grep -cE '^(fail|crit): ' || true)"
+api_log_warnings="$(tail -n +"$(( api_log_start + 1 ))" "$api_log" 2>/dev/null | grep -cE '^warn: ' || true)"
 summary="$RAW/summary.txt"
 {
   echo "TenantQuota benchmark $BENCH_RUN_ID"
@@ -227,8 +245,9 @@ summary="$RAW/summary.txt"
   echo "machine:     $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -m | awk '/^Mem:/{print $2}') MB RAM, load before $load_before, ${idle_busy}% busy before load"
   echo "wrk:         $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $BENCH_THREADS threads, $BENCH_CONNECTIONS connections, warm-up $BENCH_WARMUP, measured $BENCH_DURATION each, timeout $BENCH_TIMEOUT"
   echo "target:      $API_URL (wrk, API and PostgreSQL share the machine's cores)"
+  echo "api:         $api_build"
   echo
-  printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/irq/other/idle"
+  printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/other/idle"
   for s in $BENCH_SCENARIOS; do
     l="${LINE[$s]}"
     printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' "$s" "$(field "$l" rps)" "$(field "$l" p50_ms)" "$(field "$l" p99_ms)" \
@@ -237,7 +256,7 @@ summary="$RAW/summary.txt"
   echo
   [ -z "$verify" ] || echo "$verify"
   for n in "${NOISE[@]}"; do echo "NOISY MACHINE: $n"; done
-  echo "api.log:     $api_log_errors fail/crit entries during the run ($api_log)"
+  echo "api.log:     $api_log_errors fail/crit and $api_log_warnings warn entries during the run ($api_log)"
   echo "raw output:  $RAW/"
   echo
   for s in $BENCH_SCENARIOS; do echo "${LINE[$s]}"; done

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using TenantQuota.Api.Errors;
 using TenantQuota.Data;
 using TenantQuota.Domain;
@@ -39,15 +38,15 @@ public static partial class TenantEndpoints
 
         var now = clock.GetUtcNow();
         var tenant = new Tenant { Id = request.Id!, Name = request.Name!.Trim(), Tier = request.Tier!, TimeZone = request.TimeZone!, CreatedAt = now, UpdatedAt = now };
-        db.Tenants.Add(tenant);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
+        // ON CONFLICT answers "exists" without a failed statement, so concurrent or repeated creates
+        // (start.sh seeds on every run) leave no errors in the API or PostgreSQL logs.
+        var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO tenants (id, name, tier, time_zone, version, created_at, updated_at)
+            VALUES ({tenant.Id}, {tenant.Name}, {tenant.Tier}, {tenant.TimeZone}, 1, {now}, {now})
+            ON CONFLICT (id) DO NOTHING
+            """, cancellationToken);
+        if (inserted == 0)
             return Problems.Conflict(ProblemTypes.AlreadyExists, "Tenant exists.", $"A tenant with id '{request.Id}' already exists.");
-        }
         return TypedResults.Created($"/v1/tenants/{tenant.Id}", TenantResponse.From(tenant));
     }
 
