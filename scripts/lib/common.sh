@@ -33,10 +33,25 @@ apt_install() {
 ensure_tools() {
   command -v curl >/dev/null || apt_install curl ca-certificates
   command -v dotnet >/dev/null || die "the .NET SDK (dotnet) must be on PATH"
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_install nodejs npm; fi
-  local major; major="$(node -p 'process.versions.node.split(".")[0]')"
-  [ "$major" -ge 20 ] || die "Node.js 20 or newer is needed for the bundled identity provider (found $(node --version))"
+  ensure_node
   pg_bin >/dev/null 2>&1 || apt_install postgresql
+}
+
+# The identity provider (oidc-provider 9) needs Node.js 20+, but Debian 12 and Ubuntu 24.04 ship 18.
+# Then Node 20 comes from the npm registry's official binary package, into the state folder.
+TQ_NODE_FALLBACK_VERSION="20.20.2"
+ensure_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_install nodejs npm; fi
+  [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] && return 0
+  local arch dir
+  case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) die "Node.js 20+ is needed; install it for $(uname -m)" ;; esac
+  dir="$TQ_STATE_DIR/node"
+  if [ ! -x "$dir/node_modules/node-linux-$arch/bin/node" ]; then
+    log "Node.js $(node --version) is too old; installing Node $TQ_NODE_FALLBACK_VERSION from the npm registry into $dir"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "node-linux-$arch@$TQ_NODE_FALLBACK_VERSION" >/dev/null
+  fi
+  export PATH="$dir/node_modules/node-linux-$arch/bin:$PATH"
+  [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || die "could not provide Node.js 20+"
 }
 
 pg_bin() {
