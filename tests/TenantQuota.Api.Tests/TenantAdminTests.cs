@@ -95,6 +95,57 @@ public sealed class TenantAdminTests(ApiHostFixture fixture) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task Keeps_this_weeks_usage_when_a_weekly_class_becomes_monthly()
+    {
+        // deep_research: free resets weekly (hard 3), pro monthly (hard 50). Monday 16 Nov 2026, UTC.
+        var id = await _host.CreateTenantAsync("free");
+        var backend = _host.Client(TestTokens.For(id, "quota.check", "quota.consume"));
+        _host.Clock.Set("2026-11-17T09:00:00Z");
+        await backend.ConsumeAsync(new { subjectId = "u", operationClass = "deep_research", quantity = 3, idempotencyKey = "week" });
+
+        await Admin.SendAsync(HttpMethod.Put, $"/v1/tenants/{id}/tier", new { tier = "pro" });
+        var after = await backend.CheckAsync(new { subjectId = "u", operationClass = "deep_research" });
+
+        Assert.Equal((4L, 50L, "2026-12-01T00:00:00Z"), (after.Used, (long)after.Json["hardLimit"]!, (string)after.Json["resetsAt"]!));
+    }
+
+    [Fact]
+    public async Task Counts_only_this_weeks_usage_when_a_monthly_class_becomes_weekly()
+    {
+        var id = await _host.CreateTenantAsync("pro");
+        var backend = _host.Client(TestTokens.For(id, "quota.check", "quota.consume"));
+        _host.Clock.Set("2026-11-03T09:00:00Z"); // an earlier week of the month
+        await backend.ConsumeAsync(new { subjectId = "u", operationClass = "deep_research", quantity = 40, idempotencyKey = "early" });
+        _host.Clock.Set("2026-11-18T09:00:00Z"); // the week of Monday 16 Nov
+        await backend.ConsumeAsync(new { subjectId = "u", operationClass = "deep_research", quantity = 2, idempotencyKey = "this-week" });
+
+        await Admin.SendAsync(HttpMethod.Put, $"/v1/tenants/{id}/tier", new { tier = "free" });
+        var after = await backend.CheckAsync(new { subjectId = "u", operationClass = "deep_research", quantity = 1 });
+        var tooMuch = await backend.CheckAsync(new { subjectId = "u", operationClass = "deep_research", quantity = 2 });
+
+        Assert.Equal(("warn", 3L, "2026-11-23T00:00:00Z"), (after.Decision, after.Used, (string)after.Json["resetsAt"]!));
+        Assert.Equal(("deny", 2L), (tooMuch.Decision, tooMuch.Used));
+    }
+
+    [Fact]
+    public async Task Loses_no_consume_that_races_a_tier_change()
+    {
+        var id = await _host.CreateTenantAsync("free");
+        var backend = _host.Client(TestTokens.For(id, "quota.check", "quota.consume"));
+        _host.Clock.Set("2026-11-18T09:00:00Z");
+
+        var consumes = Enumerable.Range(0, 40).Select(i => backend.ConsumeAsync(
+            new { subjectId = "u", operationClass = "deep_research", quantity = 1, idempotencyKey = $"race-{i}" })).ToList();
+        var change = Admin.SendAsync(HttpMethod.Put, $"/v1/tenants/{id}/tier", new { tier = "pro" });
+        var answers = await Task.WhenAll(consumes);
+        await change;
+
+        var granted = answers.Count(a => a.Allowed);
+        var usage = await backend.CheckAsync(new { subjectId = "u", operationClass = "deep_research" });
+        Assert.Equal(granted + 1, usage.Used);
+    }
+
+    [Fact]
     public async Task Serves_the_matrix_on_plans_to_any_valid_token()
     {
         var tenant = await _host.CreateTenantAsync("free");

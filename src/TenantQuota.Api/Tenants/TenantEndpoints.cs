@@ -4,6 +4,7 @@ using TenantQuota.Api.Errors;
 using TenantQuota.Data;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
+using NodaTime;
 
 namespace TenantQuota.Api.Tenants;
 
@@ -57,21 +58,55 @@ public static partial class TenantEndpoints
 
     /// <summary>
     /// Moves the tenant to another tier. The version bump makes every API process's cached copy
-    /// stale at once: their next statement for this tenant sees it and reloads.
-    /// Usage already counted in the current windows stays.
+    /// stale at once: their next statement for this tenant sees it and reloads. Usage already
+    /// counted in the current windows stays: where the new tier resets a class on another cadence,
+    /// that class's new window is re-counted from the usage records. The exclusive tenant lock waits
+    /// for consumes in flight (they hold it shared) and holds new ones until the change commits.
     /// </summary>
     public static async Task<IResult> ChangeTier(
         string id, ChangeTierRequest? request, TenantQuotaDb db, QuotaMatrix matrix, TenantDirectory directory, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (TierError(request?.Tier, matrix) is { } tierError) return Problems.Validation("tier", tierError);
+        var newTier = request!.Tier!;
         var now = clock.GetUtcNow();
-        var changed = await db.Tenants.Where(t => t.Id == id).ExecuteUpdateAsync(set => set
-            .SetProperty(t => t.Tier, request!.Tier!)
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({id}, 7451))", cancellationToken);
+        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (tenant is null) return Problems.NotFound($"There is no tenant '{id}'.");
+
+        await db.Tenants.Where(t => t.Id == id).ExecuteUpdateAsync(set => set
+            .SetProperty(t => t.Tier, newTier)
             .SetProperty(t => t.Version, t => t.Version + 1)
             .SetProperty(t => t.UpdatedAt, now), cancellationToken);
-        if (changed == 0) return Problems.NotFound($"There is no tenant '{id}'.");
+        TimeZones.TryFind(tenant.TimeZone, out var zone);
+        foreach (var operationClass in matrix.OperationClasses.Select(c => c.Name))
+        {
+            var newCell = matrix.Cell(newTier, operationClass);
+            if (matrix.HasTier(tenant.Tier) && matrix.Cell(tenant.Tier, operationClass).Reset == newCell.Reset) continue;
+            var window = QuotaWindow.Containing(Instant.FromDateTimeOffset(now), newCell.Reset, zone ?? TimeZones.Utc);
+            await RecountWindow(db, id, operationClass, window, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+
         directory.Forget(id);
         return await Get(id, db, cancellationToken);
+    }
+
+    /// <summary>Sets each subject's counter for a window to what its usage records say was recorded in it.</summary>
+    private static Task<int> RecountWindow(TenantQuotaDb db, string tenantId, string operationClass, QuotaWindow window, CancellationToken cancellationToken)
+    {
+        var start = window.Start.ToDateTimeUtc();
+        var end = window.End.ToDateTimeUtc();
+        return db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO quota_counters AS c (tenant_id, level, owner_id, metric, window_start, window_end, used)
+            SELECT tenant_id, 'subject', subject_id, operation_class, {start}, {end}, sum(quantity)
+              FROM usage_records
+             WHERE tenant_id = {tenantId} AND operation_class = {operationClass} AND recorded
+               AND created_at >= {start} AND created_at < {end}
+             GROUP BY tenant_id, subject_id, operation_class
+            ON CONFLICT ON CONSTRAINT quota_counters_pkey DO UPDATE SET used = EXCLUDED.used
+            """, cancellationToken);
     }
 
     private static string? TierError(string? tier, QuotaMatrix matrix) =>
