@@ -51,6 +51,16 @@ public sealed class TenantAdminTests(ApiHostFixture fixture) : IClassFixture<Api
     }
 
     [Theory]
+    [InlineData("x\u0000y")]
+    [InlineData("   ")]
+    public async Task Rejects_a_blank_or_control_character_name_with_400(string name)
+    {
+        var answer = await Admin.SendAsync(HttpMethod.Post, "/v1/tenants", new { id = NewId(), name, tier = "free", timeZone = "UTC" });
+        Assert.Equal(400, answer.Status);
+        Assert.NotNull(answer.Json["errors"]!["name"]);
+    }
+
+    [Theory]
     [InlineData("Upper")]
     [InlineData("has space")]
     [InlineData("")]

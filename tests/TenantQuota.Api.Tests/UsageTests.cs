@@ -26,6 +26,22 @@ public sealed class UsageTests(ApiHostFixture fixture) : IClassFixture<ApiHostFi
         Assert.Null(classes["background_indexing"]["message"]);
     }
 
+    [Theory]
+    [InlineData("org/ana")]
+    [InlineData("50%off")]
+    [InlineData("org%2Fana")]
+    [InlineData("josé@example.com")]
+    public async Task Reads_back_the_usage_of_any_subject_id_consume_accepted(string subject)
+    {
+        var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));
+        await client.ConsumeAsync(new { subjectId = subject, operationClass = "summaries", quantity = 3, idempotencyKey = "k" });
+
+        var usage = await client.UsageAsync(subject); // the id percent-encoded once, "/" as %2F
+
+        Assert.Equal(subject, (string)usage.Json["subjectId"]!);
+        Assert.Equal(3, (long)usage.Json["classes"]![0]!["used"]!);
+    }
+
     [Fact]
     public async Task Keeps_subjects_of_one_tenant_apart()
     {

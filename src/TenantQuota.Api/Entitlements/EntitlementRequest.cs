@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using TenantQuota.Domain.Matrix;
 
 namespace TenantQuota.Api.Entitlements;
@@ -15,6 +16,7 @@ public sealed class EntitlementRequest
     public long? Quantity { get; init; }
     public string? IdempotencyKey { get; init; }
 
+    [JsonIgnore]
     public long QuantityOrOne => Quantity ?? 1;
 
     /// <summary>Field → messages for everything wrong with the request; empty when it can be served.</summary>
@@ -41,7 +43,7 @@ public sealed class EntitlementRequest
     /// <summary>Subject ids and idempotency keys: 1–200 characters, no control characters.</summary>
     public static string? ValidateId(string? value, string field)
     {
-        if (string.IsNullOrEmpty(value)) return $"{field} is required.";
+        if (string.IsNullOrWhiteSpace(value)) return $"{field} is required and must not be blank.";
         if (value.Length > MaxIdLength) return $"{field} must be at most {MaxIdLength} characters.";
         if (value.Any(char.IsControl)) return $"{field} must not contain control characters.";
         return null;

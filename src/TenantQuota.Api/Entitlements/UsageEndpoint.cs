@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Copy;
 using TenantQuota.Api.Errors;
@@ -16,6 +17,7 @@ public static class UsageEndpoint
     public static async Task<IResult> Handle(
         string subjectId, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
     {
+        subjectId = SubjectIdFromRawPath(http) ?? subjectId;
         if (EntitlementRequest.ValidateId(subjectId, "subjectId") is { } invalid)
             return Problems.Validation("subjectId", invalid);
 
@@ -40,5 +42,19 @@ public static class UsageEndpoint
             }).ToList();
             return TypedResults.Ok(new UsageResponse(subjectId, tenant.Tier, answer));
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// ASP.NET Core leaves "%2F" encoded in route values (so "org%2Fana" would not match the subject
+    /// "org/ana" that consume recorded); the raw request target, decoded once, gives the id exactly.
+    /// </summary>
+    private static string? SubjectIdFromRawPath(HttpContext http)
+    {
+        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is null) return null;
+        var path = raw.Split('?', 2)[0];
+        const string prefix = "/v1/subjects/", suffix = "/usage";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal) || !path.EndsWith(suffix, StringComparison.Ordinal)) return null;
+        return Uri.UnescapeDataString(path[prefix.Length..^suffix.Length]);
     }
 }

@@ -28,7 +28,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", http.Request.Method, http.Request.Path);
             problem = Problem(500, ProblemTypes.Internal, "Something went wrong on our side.",
-                "The request could not be completed. It is safe to retry with the same idempotency key.");
+                "The request could not be completed. Retrying is safe: a consume retried with the same idempotency key is counted at most once.");
         }
         http.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });

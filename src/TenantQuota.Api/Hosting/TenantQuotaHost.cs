@@ -54,6 +54,8 @@ public static class TenantQuotaHost
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             // "quantity": "3" is a client bug worth a 400, not something to guess at.
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            // {"quantity":1,"quantity":500} must not quietly mean 500.
+            options.SerializerOptions.AllowDuplicateProperties = false;
         });
         services.AddHealthChecks().AddDbContextCheck<TenantQuotaDb>("database", tags: ["ready"]);
         services.AddOpenApi(options => options.AddDocumentTransformer<OpenApiSecurity>());
@@ -83,7 +85,7 @@ public static class TenantQuotaHost
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponses.Write }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write }).AllowAnonymous();
 
-        var v1 = app.MapGroup("/v1");
+        var v1 = app.MapGroup("/v1").ProducesProblem(401).ProducesProblem(403);
         v1.MapGet("/plans", (QuotaMatrix matrix) => TypedResults.Ok(PlansEndpoint.Describe(matrix)))
             .WithName("GetPlans");
 

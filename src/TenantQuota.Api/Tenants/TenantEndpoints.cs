@@ -30,8 +30,8 @@ public static partial class TenantEndpoints
         if (request is null) return Problems.Validation("body", "A JSON body is required.");
         if (request.Id is null || !TenantIdPattern().IsMatch(request.Id))
             errors["id"] = ["id is required: 1–63 characters, lower case letters, digits, '-' and '_', starting with a letter or digit."];
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
-            errors["name"] = ["name is required, at most 200 characters."];
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200 || request.Name.Any(char.IsControl))
+            errors["name"] = ["name is required: at most 200 characters, no control characters."];
         if (TierError(request.Tier, matrix) is { } tierError) errors["tier"] = [tierError];
         if (!TimeZones.TryFind(request.TimeZone, out _))
             errors["timeZone"] = [$"timeZone must be an IANA time zone id such as 'Europe/Madrid'; '{request.TimeZone}' is not one."];
