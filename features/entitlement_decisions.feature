@@ -20,7 +20,7 @@ Feature: Entitlement decisions follow the quota matrix
       | free | summaries           | 7      | 1        | warn     | yes     | 8    | 2         | soft_limit | 0        |
       | free | summaries           | 9      | 1        | warn     | yes     | 10   | 0         | hard_limit | 0        |
       | free | summaries           | 10     | 1        | deny     | no      | 10   | 0         | hard_limit | 0        |
-      | free | summaries           | 8      | 3        | deny     | no      | 8    | 2         | hard_limit | 0        |
+      | free | summaries           | 8      | 3        | deny     | no      | 8    | 2         | soft_limit | 0        |
       | free | drafts              | 20     | 1        | deny     | no      | 20   | 0         | hard_limit | 0        |
       | free | background_indexing | 100    | 5        | warn     | yes     | 105  | 0         | hard_limit | 0        |
       | pro  | deep_research       | 49     | 3        | overage  | yes     | 52   | 0         | hard_limit | 2        |
@@ -61,3 +61,12 @@ Feature: Entitlement decisions follow the quota matrix
     And "ana" has consumed 10 "summaries"
     When the back end checks 1 "summaries" for "ana" in language "es-ES,es;q=0.9"
     Then the message title starts with "Te has quedado sin"
+
+  Scenario: A request bigger than what is left says how much is left, not that all is used
+    Given a tenant on the free tier
+    And "ana" has consumed 6 "summaries"
+    When the back end checks 5 "summaries" for "ana"
+    Then the decision is "deny"
+    And used is 6 and remaining is 4
+    And the state is "ok"
+    And the message title starts with "Not enough Summaries left"

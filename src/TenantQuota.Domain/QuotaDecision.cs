@@ -63,5 +63,5 @@ public static class QuotaRules
         new(true, decision, StateOf(cell, used), used, Remaining(cell, used), FallbackClass: null, billable);
 
     private static QuotaOutcome Denied(QuotaCell cell, long used, string? fallbackClass) =>
-        new(false, Decision.Deny, QuotaState.HardLimit, used, Remaining(cell, used), fallbackClass, BillableQuantity: 0);
+        new(false, Decision.Deny, StateOf(cell, used), used, Remaining(cell, used), fallbackClass, BillableQuantity: 0);
 }

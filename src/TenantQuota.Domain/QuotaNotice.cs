@@ -3,7 +3,7 @@ using TenantQuota.Domain.Matrix;
 namespace TenantQuota.Domain;
 
 /// <summary>Which piece of end-user copy fits an outcome: the nudge before the wall, the warnings, the stop.</summary>
-public enum QuotaNotice { None, Nudge, SoftLimit, HardLimit, Overage, Blocked, Degraded }
+public enum QuotaNotice { None, Nudge, SoftLimit, HardLimit, Overage, Blocked, Degraded, NotEnoughLeft }
 
 public enum NoticeSeverity { Info, Warning, Error }
 
@@ -14,6 +14,8 @@ public static class QuotaNotices
 
     public static QuotaNotice For(QuotaCell cell, QuotaOutcome outcome) => outcome switch
     {
+        // Denied although some quota is left: the request was bigger than what remains.
+        { Allowed: false } when outcome.Used < cell.HardLimit => QuotaNotice.NotEnoughLeft,
         { Allowed: false, FallbackClass: not null } => QuotaNotice.Degraded,
         { Allowed: false } => QuotaNotice.Blocked,
         { Decision: Decision.Overage } => QuotaNotice.Overage,
@@ -32,7 +34,7 @@ public static class QuotaNotices
     public static NoticeSeverity Severity(this QuotaNotice notice) => notice switch
     {
         QuotaNotice.Nudge => NoticeSeverity.Info,
-        QuotaNotice.Blocked or QuotaNotice.Degraded => NoticeSeverity.Error,
+        QuotaNotice.Blocked or QuotaNotice.Degraded or QuotaNotice.NotEnoughLeft => NoticeSeverity.Error,
         _ => NoticeSeverity.Warning,
     };
 }

@@ -41,11 +41,11 @@ public sealed class CheckTests(ApiHostFixture fixture) : IClassFixture<ApiHostFi
     }
 
     [Theory]
-    [InlineData("es", "Te has quedado sin")]
-    [InlineData("es-MX,en;q=0.5", "Te has quedado sin")]
-    [InlineData("fr-FR, es;q=0.8, en;q=0.9", "You're out of")]
-    [InlineData("de", "You're out of")]
-    [InlineData(null, "You're out of")]
+    [InlineData("es", "No te quedan suficientes")]
+    [InlineData("es-MX,en;q=0.5", "No te quedan suficientes")]
+    [InlineData("fr-FR, es;q=0.8, en;q=0.9", "Not enough")]
+    [InlineData("de", "Not enough")]
+    [InlineData(null, "Not enough")]
     public async Task Renders_the_message_in_the_best_accepted_language(string? acceptLanguage, string expectedTitleStart)
     {
         var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check"));

@@ -66,6 +66,7 @@ public class QuotaNoticesTests
     [InlineData(QuotaNotice.Overage, NoticeSeverity.Warning)]
     [InlineData(QuotaNotice.Blocked, NoticeSeverity.Error)]
     [InlineData(QuotaNotice.Degraded, NoticeSeverity.Error)]
+    [InlineData(QuotaNotice.NotEnoughLeft, NoticeSeverity.Error)]
     public void Severity_is_info_for_a_nudge_warning_for_warnings_and_error_for_a_stop(QuotaNotice notice, NoticeSeverity severity)
     {
         Assert.Equal(severity, notice.Severity());
@@ -79,7 +80,8 @@ public class QuotaNoticesTests
         { new QuotaOutcome(false, Decision.Deny, QuotaState.HardLimit, 10, 0, "summaries", 0), QuotaNotice.Degraded },
         // denied without a fallback: blocked, even when the window itself is still under soft (6 + 5 > 10)
         { new QuotaOutcome(false, Decision.Deny, QuotaState.HardLimit, 10, 0, null, 0), QuotaNotice.Blocked },
-        { new QuotaOutcome(false, Decision.Deny, QuotaState.HardLimit, 6, 4, null, 0), QuotaNotice.Blocked },
+        { new QuotaOutcome(false, Decision.Deny, QuotaState.Ok, 6, 4, null, 0), QuotaNotice.NotEnoughLeft },
+        { new QuotaOutcome(false, Decision.Deny, QuotaState.Ok, 6, 4, "summaries", 0), QuotaNotice.NotEnoughLeft },
         // overage decision
         { new QuotaOutcome(true, Decision.Overage, QuotaState.HardLimit, 11, 0, null, 1), QuotaNotice.Overage },
         // allowed: the notice of the usage after the request
@@ -107,10 +109,10 @@ public class QuotaNoticesTests
     [InlineData(OverQuotaAction.Block, 7, 1, QuotaNotice.SoftLimit, NoticeSeverity.Warning)]
     [InlineData(OverQuotaAction.Block, 9, 1, QuotaNotice.HardLimit, NoticeSeverity.Warning)]
     [InlineData(OverQuotaAction.Block, 10, 1, QuotaNotice.Blocked, NoticeSeverity.Error)]
-    [InlineData(OverQuotaAction.Block, 9, 3, QuotaNotice.Blocked, NoticeSeverity.Error)]
+    [InlineData(OverQuotaAction.Block, 9, 3, QuotaNotice.NotEnoughLeft, NoticeSeverity.Error)]
     [InlineData(OverQuotaAction.Degrade, 9, 1, QuotaNotice.HardLimit, NoticeSeverity.Warning)]
     [InlineData(OverQuotaAction.Degrade, 10, 1, QuotaNotice.Degraded, NoticeSeverity.Error)]
-    [InlineData(OverQuotaAction.Degrade, 9, 3, QuotaNotice.Degraded, NoticeSeverity.Error)]
+    [InlineData(OverQuotaAction.Degrade, 9, 3, QuotaNotice.NotEnoughLeft, NoticeSeverity.Error)]
     [InlineData(OverQuotaAction.Overage, 5, 1, QuotaNotice.Nudge, NoticeSeverity.Info)]
     [InlineData(OverQuotaAction.Overage, 9, 1, QuotaNotice.HardLimit, NoticeSeverity.Warning)]
     [InlineData(OverQuotaAction.Overage, 10, 1, QuotaNotice.Overage, NoticeSeverity.Warning)]

@@ -68,38 +68,38 @@ public class QuotaRulesTests
 
     [Theory]
     // one past hard
-    [InlineData(7, 10, 10, 1, 10, 0)]
-    // quantity 3 from 9 crosses hard in one step: nothing of it is admitted
-    [InlineData(7, 10, 9, 3, 9, 1)]
-    // quantity 5 from 6 crosses soft and hard in one step
-    [InlineData(7, 10, 6, 5, 6, 4)]
+    [InlineData(7, 10, 10, 1, 10, 0, QuotaState.HardLimit)]
+    // quantity 3 from 9 crosses hard in one step: nothing of it is admitted; the window stays past soft
+    [InlineData(7, 10, 9, 3, 9, 1, QuotaState.SoftLimit)]
+    // quantity 5 from 6 crosses soft and hard in one step; the window stays under soft
+    [InlineData(7, 10, 6, 5, 6, 4, QuotaState.Ok)]
     // a window already past hard (e.g. after a downgrade) stays where it is
-    [InlineData(7, 10, 15, 1, 15, 0)]
+    [InlineData(7, 10, 15, 1, 15, 0, QuotaState.HardLimit)]
     // hardLimit 0: nothing is ever admitted
-    [InlineData(0, 0, 0, 1, 0, 0)]
+    [InlineData(0, 0, 0, 1, 0, 0, QuotaState.HardLimit)]
     // softLimit == hardLimit
-    [InlineData(10, 10, 10, 1, 10, 0)]
+    [InlineData(10, 10, 10, 1, 10, 0, QuotaState.HardLimit)]
     public void Denies_past_hard_limit_when_action_is_block(
-        long soft, long hard, long usedBefore, long quantity, long used, long remaining)
+        long soft, long hard, long usedBefore, long quantity, long used, long remaining, QuotaState state)
     {
         var outcome = QuotaRules.Decide(Cell(OverQuotaAction.Block, soft, hard), usedBefore, quantity);
 
-        Assert.Equal(new QuotaOutcome(false, Decision.Deny, QuotaState.HardLimit, used, remaining, FallbackClass: null, BillableQuantity: 0), outcome);
+        Assert.Equal(new QuotaOutcome(false, Decision.Deny, state, used, remaining, FallbackClass: null, BillableQuantity: 0), outcome);
     }
 
     [Theory]
-    [InlineData(7, 10, 10, 1, 10, 0)]
-    [InlineData(7, 10, 9, 3, 9, 1)]
-    [InlineData(7, 10, 6, 5, 6, 4)]
-    [InlineData(7, 10, 15, 1, 15, 0)]
-    [InlineData(0, 0, 0, 1, 0, 0)]
-    [InlineData(10, 10, 10, 1, 10, 0)]
+    [InlineData(7, 10, 10, 1, 10, 0, QuotaState.HardLimit)]
+    [InlineData(7, 10, 9, 3, 9, 1, QuotaState.SoftLimit)]
+    [InlineData(7, 10, 6, 5, 6, 4, QuotaState.Ok)]
+    [InlineData(7, 10, 15, 1, 15, 0, QuotaState.HardLimit)]
+    [InlineData(0, 0, 0, 1, 0, 0, QuotaState.HardLimit)]
+    [InlineData(10, 10, 10, 1, 10, 0, QuotaState.HardLimit)]
     public void Denies_past_hard_limit_and_names_the_fallback_class_when_action_is_degrade(
-        long soft, long hard, long usedBefore, long quantity, long used, long remaining)
+        long soft, long hard, long usedBefore, long quantity, long used, long remaining, QuotaState state)
     {
         var outcome = QuotaRules.Decide(Cell(OverQuotaAction.Degrade, soft, hard), usedBefore, quantity);
 
-        Assert.Equal(new QuotaOutcome(false, Decision.Deny, QuotaState.HardLimit, used, remaining, "summaries", BillableQuantity: 0), outcome);
+        Assert.Equal(new QuotaOutcome(false, Decision.Deny, state, used, remaining, "summaries", BillableQuantity: 0), outcome);
     }
 
     [Theory]

@@ -13,7 +13,7 @@ public sealed record QuotaCta(string Label, string Url);
 
 /// <summary>What a template may refer to. Values are plain text: the copy is JSON text, not HTML.</summary>
 public sealed record CopyModel(
-    string ClassName, string Unit, long Used, long SoftLimit, long HardLimit, long Remaining,
+    string ClassName, string Unit, long Requested, long Used, long SoftLimit, long HardLimit, long Remaining,
     string ResetsAt, string Tier, string? FallbackClassName, string? NextTier, long? NextTierHardLimit, string UpgradeUrl);
 
 /// <summary>
@@ -103,7 +103,7 @@ public sealed class QuotaCopy
     }
 
     /// <summary>The copy model for a class in a tier: counts, reset time and what the next tier unlocks.</summary>
-    public static CopyModel Model(QuotaMatrix matrix, string tier, string operationClass, long used, QuotaCell cell,
+    public static CopyModel Model(QuotaMatrix matrix, string tier, string operationClass, long requested, long used, QuotaCell cell,
         DateTime resetsAt, string? fallbackClass, string upgradeUrl)
     {
         matrix.TryGetClass(operationClass, out var described);
@@ -111,7 +111,7 @@ public sealed class QuotaCopy
             .Select(t => (Tier: t, Cell: matrix.Cell(t, operationClass)))
             .FirstOrDefault(t => t.Cell.HardLimit > cell.HardLimit);
         string? fallbackName = fallbackClass is not null && matrix.TryGetClass(fallbackClass, out var fallback) ? fallback.DisplayName : null;
-        return new CopyModel(described.DisplayName, described.Unit, used, cell.SoftLimit, cell.HardLimit,
+        return new CopyModel(described.DisplayName, described.Unit, requested, used, cell.SoftLimit, cell.HardLimit,
             QuotaRules.Remaining(cell, used), resetsAt.ToString("yyyy-MM-dd HH:mm 'UTC'"), tier, fallbackName,
             next.Tier, next.Tier is null ? null : next.Cell.HardLimit, upgradeUrl);
     }
@@ -124,6 +124,7 @@ public sealed class QuotaCopy
         QuotaNotice.Overage => "overage",
         QuotaNotice.Blocked => "blocked",
         QuotaNotice.Degraded => "degraded",
+        QuotaNotice.NotEnoughLeft => "notEnoughLeft",
         _ => throw new ArgumentOutOfRangeException(nameof(notice), notice, null),
     };
 
@@ -134,7 +135,7 @@ public sealed class QuotaCopy
         _ => "error",
     };
 
-    private static readonly CopyModel SampleModel = new("Summaries", "request", 8, 7, 10, 2, "2026-11-23 00:00 UTC", "free",
+    private static readonly CopyModel SampleModel = new("Summaries", "request", 3, 8, 7, 10, 2, "2026-11-23 00:00 UTC", "free",
         "Drafts", "pro", 200, "https://example.test/upgrade");
 
     private sealed record CompiledMessage(

@@ -24,7 +24,7 @@ public static class CheckEndpoint
             var outcome = QuotaRules.Decide(cell, used, request.QuantityOrOne);
             QuotaAnswers.WriteHeaders(http.Response, request.OperationClass!, cell, window, outcome.Remaining, now.ToDateTimeUtc());
             return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Copy.Negotiate(http.Request), deps.UpgradeUrl,
-                tenant.Tier, request.OperationClass!, cell, window, outcome, recorded: false, duplicate: false));
+                tenant.Tier, request.OperationClass!, cell, window, request.QuantityOrOne, outcome, recorded: false, duplicate: false));
         }, cancellationToken);
     }
 }

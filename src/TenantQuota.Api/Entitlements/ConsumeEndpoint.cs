@@ -38,7 +38,7 @@ public static class ConsumeEndpoint
                 throw new InvalidOperationException($"Usage record {record.Id}: the ledger and the rules disagree about admission.");
             QuotaAnswers.WriteHeaders(http.Response, record.OperationClass, record.Cell, record.Window, outcome.Remaining, now.ToDateTimeUtc());
             return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Copy.Negotiate(http.Request), deps.UpgradeUrl,
-                record.Tier, record.OperationClass, record.Cell, record.Window, outcome, record.Recorded, duplicate));
+                record.Tier, record.OperationClass, record.Cell, record.Window, record.Quantity, outcome, record.Recorded, duplicate));
         }, cancellationToken);
     }
 

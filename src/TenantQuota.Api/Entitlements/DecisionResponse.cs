@@ -31,10 +31,10 @@ public static class QuotaAnswers
 
     public static DecisionResponse Answer(
         QuotaMatrix matrix, QuotaCopy copy, string locale, string upgradeUrl, string tier, string operationClass,
-        QuotaCell cell, QuotaWindow window, QuotaOutcome outcome, bool recorded, bool duplicate)
+        QuotaCell cell, QuotaWindow window, long requested, QuotaOutcome outcome, bool recorded, bool duplicate)
     {
         var resetsAt = window.End.ToDateTimeUtc();
-        var model = QuotaCopy.Model(matrix, tier, operationClass, outcome.Used, cell, resetsAt, outcome.FallbackClass, upgradeUrl);
+        var model = QuotaCopy.Model(matrix, tier, operationClass, requested, outcome.Used, cell, resetsAt, outcome.FallbackClass, upgradeUrl);
         var message = copy.Render(QuotaNotices.For(cell, outcome), model, locale);
         return new DecisionResponse(outcome.Allowed, outcome.Decision.WireName(), operationClass, tier, outcome.Used,
             cell.SoftLimit, cell.HardLimit, outcome.Remaining, resetsAt, outcome.State.WireName(), outcome.FallbackClass,

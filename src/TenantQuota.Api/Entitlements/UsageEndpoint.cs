@@ -36,7 +36,7 @@ public static class UsageEndpoint
             {
                 var count = used[c.Name];
                 var resetsAt = c.Window.End.ToDateTimeUtc();
-                var model = QuotaCopy.Model(deps.Matrix, tenant.Tier, c.Name, count, c.Cell, resetsAt, fallbackClass: null, deps.UpgradeUrl);
+                var model = QuotaCopy.Model(deps.Matrix, tenant.Tier, c.Name, requested: 0, count, c.Cell, resetsAt, fallbackClass: null, deps.UpgradeUrl);
                 return new ClassUsage(c.Name, count, c.Cell.SoftLimit, c.Cell.HardLimit, QuotaRules.Remaining(c.Cell, count), resetsAt,
                     QuotaRules.StateOf(c.Cell, count).WireName(), deps.Copy.Render(QuotaNotices.ForUsage(c.Cell, count), model, locale));
             }).ToList();
