@@ -9,16 +9,26 @@ TEST_DB="tenantquota_test"
 RESULTS="$TQ_ROOT/artifacts/test-results"
 
 ensure_tools
-ensure_postgres "$TQ_STATE_DIR/pg-test" "$TEST_PG_PORT" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+TEST_PG_DATA="$TQ_STATE_DIR/pg-test"
+# Leave the test cluster as we found it: stop it at the end only if this run started it.
+was_running=0
+as_pg "$(pg_bin)/pg_ctl" -D "$TEST_PG_DATA" status >/dev/null 2>&1 && was_running=1
+[ "$was_running" -eq 1 ] || trap 'stop_postgres "$TEST_PG_DATA"' EXIT
+ensure_postgres "$TEST_PG_DATA" "$TEST_PG_PORT" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 # A fresh database per run: tests create their own tenants, but a clean start keeps runs comparable.
-psql_admin "$TEST_PG_PORT" postgres -c "DROP DATABASE IF EXISTS $TEST_DB WITH (FORCE)" >/dev/null
+psql_admin "$TEST_PG_PORT" postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$TEST_DB'" >/dev/null
+psql_admin "$TEST_PG_PORT" postgres -c "DROP DATABASE IF EXISTS $TEST_DB" >/dev/null
 ensure_database "$TEST_PG_PORT" "$TEST_DB"
 export TQ_TEST_CONNECTION="$(connection_string "$TEST_PG_PORT" "$TEST_DB")"
 ensure_identity_packages
 
 log "building"
-dotnet build "$TQ_ROOT/TenantQuota.sln" -c Release --nologo -v quiet 2>&1 | tail -n 20
-[ "${PIPESTATUS[0]}" -eq 0 ] || die "build failed"
+mkdir -p "$TQ_ROOT/artifacts"
+if ! dotnet build "$TQ_ROOT/TenantQuota.sln" -c Release --nologo -v quiet >"$TQ_ROOT/artifacts/build.log" 2>&1; then
+  grep -E "error|Error" "$TQ_ROOT/artifacts/build.log" | sort -u | head -n 30 >&2
+  echo "0 passed, 1 failed"  # the build is the one failure; CI reads this line
+  exit 1
+fi
 
 rm -rf "$RESULTS"
 log "testing"

@@ -132,12 +132,17 @@ wait_for_url() {
   return 1
 }
 
-# pid-file helpers: we stop exactly what we started, never by process name.
+# pid-file helpers: we stop exactly what we started, never by process name. A pid file can outlive
+# its process (a reboot; /var/tmp survives one), so a pid only counts while its command line still
+# names what we started.
+declare -A TQ_PROCESS_MARKER=([identity]="TenantQuota.Identity/server.js" [api]="TenantQuota.Api.dll")
 running_pid() {
   local file="$TQ_RUN_DIR/$1.pid" pid
   [ -f "$file" ] || return 1
   pid="$(cat "$file")"
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "${TQ_PROCESS_MARKER[$1]}" || return 1
+  echo "$pid"
 }
 
 stop_by_pidfile() {
