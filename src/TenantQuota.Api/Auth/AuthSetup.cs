@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using TenantQuota.Api.Errors;
 using TenantQuota.Api.Hosting;
@@ -35,8 +34,8 @@ public static class AuthSetup
                 jwt.Events = new JwtBearerEvents
                 {
                     OnChallenge = WriteUnauthorized,
-                    OnForbidden = context => WriteProblem(context.HttpContext, 403, ProblemTypes.Forbidden, "Forbidden.",
-                        "The access token does not grant the scope this endpoint requires."),
+                    OnForbidden = context => ProblemJson.WriteAsync(context.HttpContext, ProblemJson.Problem(403, ProblemTypes.Forbidden, "Forbidden.",
+                        "The access token does not grant the scope this endpoint requires.")),
                 };
             });
 
@@ -60,17 +59,6 @@ public static class AuthSetup
             ? "Send an access token: Authorization: Bearer <token>."
             : "The access token is not valid (signature, issuer, audience, type or lifetime).";
         context.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
-        return WriteProblem(context.HttpContext, 401, ProblemTypes.Unauthorized, "Unauthorized.", detail);
-    }
-
-    private static async Task WriteProblem(HttpContext http, int status, string type, string title, string detail)
-    {
-        http.Response.StatusCode = status;
-        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new ProblemDetails { Status = status, Type = type, Title = title, Detail = detail },
-        });
+        return ProblemJson.WriteAsync(context.HttpContext, ProblemJson.Problem(401, ProblemTypes.Unauthorized, "Unauthorized.", detail));
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Errors;
 using TenantQuota.Domain;
@@ -7,7 +8,7 @@ namespace TenantQuota.Api.Entitlements;
 /// <summary>POST /v1/entitlements/check: may this subject do this now? Records nothing.</summary>
 public static class CheckEndpoint
 {
-    public static async Task<IResult> Handle(
+    public static async Task<Results<Ok<DecisionResponse>, ValidationProblem>> Handle(
         EntitlementRequest? request, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
     {
         if (EntitlementRequest.Validate(request, deps.Matrix, requireIdempotencyKey: false) is { Count: > 0 } errors)
@@ -23,7 +24,7 @@ public static class CheckEndpoint
 
             var outcome = QuotaRules.Decide(cell, used, request.QuantityOrOne);
             QuotaAnswers.WriteHeaders(http.Response, request.OperationClass!, cell, window, outcome.Remaining, now.ToDateTimeUtc());
-            return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Copy.Negotiate(http.Request), deps.UpgradeUrl,
+            return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Locale(http.Request), deps.UpgradeUrl,
                 tenant.Tier, request.OperationClass!, cell, window, request.QuantityOrOne, outcome, recorded: false, duplicate: false));
         }, cancellationToken);
     }

@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Errors;
+using TenantQuota.Data;
 using TenantQuota.Domain;
 
 namespace TenantQuota.Api.Entitlements;
@@ -10,14 +12,14 @@ namespace TenantQuota.Api.Entitlements;
 /// </summary>
 public static class ConsumeEndpoint
 {
-    public static async Task<IResult> Handle(
+    public static async Task<Results<Ok<DecisionResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         EntitlementRequest? request, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
     {
         if (EntitlementRequest.Validate(request, deps.Matrix, requireIdempotencyKey: true) is { Count: > 0 } errors)
             return Problems.Validation(errors);
 
         var now = deps.Now();
-        return await deps.WithCurrentTenantAsync(caller, async tenant =>
+        return await deps.WithCurrentTenantAsync<Results<Ok<DecisionResponse>, ValidationProblem, ProblemHttpResult>>(caller, async tenant =>
         {
             var cell = deps.Matrix.Cell(tenant.Tier, request!.OperationClass!);
             var window = QuotaWindow.Containing(now, cell.Reset, tenant.Zone);
@@ -37,7 +39,7 @@ public static class ConsumeEndpoint
             if (outcome.Allowed != record.Recorded)
                 throw new InvalidOperationException($"Usage record {record.Id}: the ledger and the rules disagree about admission.");
             QuotaAnswers.WriteHeaders(http.Response, record.OperationClass, record.Cell, record.Window, outcome.Remaining, now.ToDateTimeUtc());
-            return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Copy.Negotiate(http.Request), deps.UpgradeUrl,
+            return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Locale(http.Request), deps.UpgradeUrl,
                 record.Tier, record.OperationClass, record.Cell, record.Window, record.Quantity, outcome, record.Recorded, duplicate));
         }, cancellationToken);
     }

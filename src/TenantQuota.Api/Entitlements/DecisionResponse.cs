@@ -1,5 +1,5 @@
 using System.Globalization;
-using TenantQuota.Api.Copy;
+using TenantQuota.Copy;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
 

@@ -1,9 +1,9 @@
 using NodaTime;
 using TenantQuota.Api.Auth;
-using TenantQuota.Api.Copy;
 using TenantQuota.Api.Errors;
 using TenantQuota.Api.Hosting;
-using TenantQuota.Api.Tenants;
+using TenantQuota.Copy;
+using TenantQuota.Data;
 using TenantQuota.Domain.Matrix;
 using Microsoft.Extensions.Options;
 
@@ -21,12 +21,16 @@ public sealed class EntitlementDependencies(
 
     public Instant Now() => Instant.FromDateTimeOffset(clock.GetUtcNow());
 
+    /// <summary>The copy's locale for this request (Accept-Language, falling back to English).</summary>
+    public string Locale(HttpRequest request) => Copy.Negotiate(request.Headers.AcceptLanguage.ToString());
+
     /// <summary>
     /// Runs one hot-path step against this process's copy of the caller's tenant. The step answers
     /// null when the database reports that copy stale (a tier change, from any process); the tenant
     /// is then reloaded and the step run again. A token for a tenant we do not have is a 403.
     /// </summary>
-    public async Task<IResult> WithCurrentTenantAsync(TenantContext caller, Func<TenantSnapshot, Task<IResult?>> step, CancellationToken cancellationToken)
+    public async Task<TResult> WithCurrentTenantAsync<TResult>(TenantContext caller, Func<TenantSnapshot, Task<TResult?>> step, CancellationToken cancellationToken)
+        where TResult : class
     {
         for (var attempt = 0; attempt < MaxTenantReloads; attempt++)
         {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using TenantQuota.Api.Auth;
-using TenantQuota.Api.Copy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using TenantQuota.Copy;
 using TenantQuota.Api.Errors;
 using TenantQuota.Domain;
 
@@ -14,7 +15,7 @@ public sealed record ClassUsage(
 /// <summary>GET /v1/subjects/{subjectId}/usage: every class in its current window.</summary>
 public static class UsageEndpoint
 {
-    public static async Task<IResult> Handle(
+    public static async Task<Results<Ok<UsageResponse>, ValidationProblem>> Handle(
         string subjectId, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
     {
         subjectId = SubjectIdFromRawPath(http) ?? subjectId;
@@ -22,7 +23,7 @@ public static class UsageEndpoint
             return Problems.Validation("subjectId", invalid);
 
         var now = deps.Now();
-        var locale = deps.Copy.Negotiate(http.Request);
+        var locale = deps.Locale(http.Request);
         return await deps.WithCurrentTenantAsync(caller, async tenant =>
         {
             var classes = deps.Matrix.OperationClasses

@@ -1,16 +1,22 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using static TenantQuota.Api.Errors.ProblemJson;
 
 namespace TenantQuota.Api.Errors;
 
 /// <summary>
-/// The one place where exceptions become problem+json. Bad input that the framework rejects
-/// (malformed JSON, wrong content type, oversize body) is a 4xx that names the field where it can;
-/// anything unexpected is a 500 without internals.
+/// Exceptions as problem+json. Bad input that the framework rejects (malformed JSON, wrong content
+/// type, oversize or short body) is a 4xx that names the field where it can; the database being
+/// unreachable is a 503 with Retry-After (transient, and a retry with the same key is safe);
+/// anything else unexpected is a 500 without internals.
 /// </summary>
-public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>How long a client should wait before retrying after a database outage.</summary>
+    public const int RetryAfterSeconds = 5;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         var problem = exception switch
@@ -20,8 +26,9 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             BadHttpRequestException { StatusCode: 415 } => Problem(415, ProblemTypes.UnsupportedMediaType, "Unsupported media type.",
                 "Send the body as application/json."),
             BadHttpRequestException { InnerException: JsonException json } => MalformedJson(json),
-            BadHttpRequestException bad => Problem(bad.StatusCode, ProblemTypes.ForStatus(bad.StatusCode), "The request is malformed.", bad.Message),
+            BadHttpRequestException bad => Problem(bad.StatusCode, ProblemTypes.ForStatus(bad.StatusCode), "The request could not be read.", bad.Message),
             TenantAccessException denied => Problem(403, denied.Type, "Forbidden.", denied.Message),
+            _ when IsDatabaseUnavailable(exception) => DatabaseUnavailable(http, exception),
             _ => null,
         };
         if (problem is null)
@@ -30,12 +37,26 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             problem = Problem(500, ProblemTypes.Internal, "Something went wrong on our side.",
                 "The request could not be completed. Retrying is safe: a consume retried with the same idempotency key is counted at most once.");
         }
-        http.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+        await WriteAsync(http, problem);
+        return true;
     }
 
-    private static ProblemDetails Problem(int status, string type, string title, string detail) =>
-        new() { Status = status, Type = type, Title = title, Detail = detail };
+    /// <summary>Npgsql marks what a retry can fix (no connection, broken connection, server shutting down, timeouts).</summary>
+    public static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is NpgsqlException { IsTransient: true }) return true;
+        return false;
+    }
+
+    private ProblemDetails DatabaseUnavailable(HttpContext http, Exception exception)
+    {
+        logger.LogWarning("The database is unavailable for {Method} {Path}: {Error}", http.Request.Method, http.Request.Path, exception.Message);
+        http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(503, ProblemTypes.ServiceUnavailable, "Temporarily unavailable.",
+            $"The quota store cannot be reached right now. Retry after {RetryAfterSeconds} seconds: " +
+            "a consume retried with the same idempotency key is counted at most once, whether or not this attempt reached the store.");
+    }
 
     /// <summary>Turns System.Text.Json's "$.quantity" path into the field name the client sent.</summary>
     private static ProblemDetails MalformedJson(JsonException json)

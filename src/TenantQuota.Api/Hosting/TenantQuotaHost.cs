@@ -1,18 +1,17 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantQuota.Api.Auth;
-using TenantQuota.Api.Copy;
 using TenantQuota.Api.Entitlements;
 using TenantQuota.Api.Errors;
 using TenantQuota.Api.Plans;
 using TenantQuota.Api.Tenants;
+using TenantQuota.Copy;
 using TenantQuota.Data;
 using TenantQuota.Domain.Matrix;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace TenantQuota.Api.Hosting;
 
@@ -20,13 +19,10 @@ public static class TenantQuotaHost
 {
     public const string ConnectionStringName = "TenantQuota";
 
-    /// <summary>Every request body is small JSON; anything bigger is refused with 413 before it is read.</summary>
-    public const long MaxRequestBodyBytes = 64 * 1024;
-
     public static WebApplicationBuilder AddTenantQuota(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel => RequestLimits.ConfigureKestrel(kestrel.Limits));
         services.AddOptions<AuthSettings>().BindConfiguration("Auth").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QuotaSettings>().BindConfiguration("Quota").ValidateDataAnnotations().ValidateOnStart();
 
@@ -40,14 +36,7 @@ public static class TenantQuotaHost
         services.AddSingleton<EntitlementDependencies>();
 
         services.AddTenantQuotaAuth();
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            var problem = context.ProblemDetails;
-            if (problem.Status is { } status && (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal)))
-                problem.Type = ProblemTypes.ForStatus(status);
-            problem.Detail ??= problem.Title;
-        });
-        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddProblemJson();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(options =>
         {
@@ -58,7 +47,7 @@ public static class TenantQuotaHost
             options.SerializerOptions.AllowDuplicateProperties = false;
         });
         services.AddHealthChecks().AddDbContextCheck<TenantQuotaDb>("database", tags: ["ready"]);
-        services.AddOpenApi(options => options.AddDocumentTransformer<OpenApiSecurity>());
+        services.AddTenantQuotaOpenApi();
         return builder;
     }
 
@@ -77,31 +66,20 @@ public static class TenantQuotaHost
     public static WebApplication MapTenantQuota(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseRequestLimits();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapOpenApi().AllowAnonymous();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponses.Write }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write }).AllowAnonymous();
-
-        var v1 = app.MapGroup("/v1").ProducesProblem(401).ProducesProblem(403);
-        v1.MapGet("/plans", (QuotaMatrix matrix) => TypedResults.Ok(PlansEndpoint.Describe(matrix)))
-            .WithName("GetPlans");
-
-        v1.MapPost("/entitlements/check", CheckEndpoint.Handle).RequireAuthorization(Scopes.QuotaCheck)
-            .WithName("CheckEntitlement").Produces<DecisionResponse>().ProducesValidationProblem();
-        v1.MapPost("/entitlements/consume", ConsumeEndpoint.Handle).RequireAuthorization(Scopes.QuotaConsume)
-            .WithName("ConsumeEntitlement").Produces<DecisionResponse>().ProducesValidationProblem().ProducesProblem(409);
-        v1.MapGet("/subjects/{subjectId}/usage", UsageEndpoint.Handle).RequireAuthorization(Scopes.QuotaCheck)
-            .WithName("GetSubjectUsage").Produces<UsageResponse>().ProducesValidationProblem();
-
-        var tenants = v1.MapGroup("/tenants").RequireAuthorization(Scopes.PlatformAdmin);
-        tenants.MapPost("/", TenantEndpoints.Create).WithName("CreateTenant")
-            .Produces<TenantResponse>(201).ProducesValidationProblem().ProducesProblem(409);
-        tenants.MapGet("/{id}", TenantEndpoints.Get).WithName("GetTenant").Produces<TenantResponse>().ProducesProblem(404);
-        tenants.MapPut("/{id}/tier", TenantEndpoints.ChangeTier).WithName("ChangeTenantTier")
-            .Produces<TenantResponse>().ProducesValidationProblem().ProducesProblem(404);
+        app.MapOperations();
+        var v1 = app.MapGroup("/v1")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        v1.MapPlans();
+        v1.MapEntitlements();
+        v1.MapTenants();
         return app;
     }
 

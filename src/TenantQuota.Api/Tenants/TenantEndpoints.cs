@@ -1,10 +1,11 @@
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using TenantQuota.Api.Auth;
 using TenantQuota.Api.Errors;
 using TenantQuota.Data;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
-using NodaTime;
 
 namespace TenantQuota.Api.Tenants;
 
@@ -21,10 +22,33 @@ public sealed record TenantResponse(string Id, string Name, string Tier, string 
 /// <summary>The platform operator's tenant administration (scope platform.admin).</summary>
 public static partial class TenantEndpoints
 {
+    public static RouteGroupBuilder MapTenants(this RouteGroupBuilder v1)
+    {
+        var tenants = v1.MapGroup("/tenants").RequireAuthorization(Scopes.PlatformAdmin).WithTags("Tenants");
+        tenants.MapPost("/", Create)
+            .WithName("createTenant")
+            .WithSummary("Create a tenant")
+            .WithDescription("Provisions a tenant on a tier, in an IANA time zone (windows reset at midnight there). " +
+                "An existing id is a 409. Scope platform.admin.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        tenants.MapGet("/{id}", Get)
+            .WithName("getTenant")
+            .WithSummary("Read a tenant")
+            .WithDescription("The tenant's name, tier and time zone. Scope platform.admin.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tenants.MapPut("/{id}/tier", ChangeTier)
+            .WithName("changeTenantTier")
+            .WithSummary("Move a tenant to another tier")
+            .WithDescription("Takes effect on the tenant's next request in every API process; usage already counted in the " +
+                "current windows stays. Scope platform.admin.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return v1;
+    }
+
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex TenantIdPattern();
 
-    public static async Task<IResult> Create(CreateTenantRequest? request, TenantQuotaDb db, QuotaMatrix matrix, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<Results<Created<TenantResponse>, ValidationProblem, ProblemHttpResult>> Create(CreateTenantRequest? request, TenantQuotaDb db, QuotaMatrix matrix, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (request is null) return Problems.Validation("body", "A JSON body is required.");
@@ -51,62 +75,22 @@ public static partial class TenantEndpoints
         return TypedResults.Created($"/v1/tenants/{tenant.Id}", TenantResponse.From(tenant));
     }
 
-    public static async Task<IResult> Get(string id, TenantQuotaDb db, CancellationToken cancellationToken) =>
-        await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken) is { } tenant
-            ? TypedResults.Ok(TenantResponse.From(tenant))
-            : Problems.NotFound($"There is no tenant '{id}'.");
+    public static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> Get(string id, TenantQuotaDb db, CancellationToken cancellationToken)
+    {
+        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (tenant is null) return Problems.NotFound($"There is no tenant '{id}'.");
+        return TypedResults.Ok(TenantResponse.From(tenant));
+    }
 
-    /// <summary>
-    /// Moves the tenant to another tier. The version bump makes every API process's cached copy
-    /// stale at once: their next statement for this tenant sees it and reloads. Usage already
-    /// counted in the current windows stays: where the new tier resets a class on another cadence,
-    /// that class's new window is re-counted from the usage records. The exclusive tenant lock waits
-    /// for consumes in flight (they hold it shared) and holds new ones until the change commits.
-    /// </summary>
-    public static async Task<IResult> ChangeTier(
+    /// <summary>See <see cref="TenantTierChange"/> for what a change of tier does to counters and caches.</summary>
+    public static async Task<Results<Ok<TenantResponse>, ValidationProblem, ProblemHttpResult>> ChangeTier(
         string id, ChangeTierRequest? request, TenantQuotaDb db, QuotaMatrix matrix, TenantDirectory directory, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (TierError(request?.Tier, matrix) is { } tierError) return Problems.Validation("tier", tierError);
-        var newTier = request!.Tier!;
-        var now = clock.GetUtcNow();
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({id}, 7451))", cancellationToken);
-        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        var tenant = await TenantTierChange.ChangeAsync(db, matrix, id, request!.Tier!, clock.GetUtcNow(), cancellationToken);
         if (tenant is null) return Problems.NotFound($"There is no tenant '{id}'.");
-
-        await db.Tenants.Where(t => t.Id == id).ExecuteUpdateAsync(set => set
-            .SetProperty(t => t.Tier, newTier)
-            .SetProperty(t => t.Version, t => t.Version + 1)
-            .SetProperty(t => t.UpdatedAt, now), cancellationToken);
-        TimeZones.TryFind(tenant.TimeZone, out var zone);
-        foreach (var operationClass in matrix.OperationClasses.Select(c => c.Name))
-        {
-            var newCell = matrix.Cell(newTier, operationClass);
-            if (matrix.HasTier(tenant.Tier) && matrix.Cell(tenant.Tier, operationClass).Reset == newCell.Reset) continue;
-            var window = QuotaWindow.Containing(Instant.FromDateTimeOffset(now), newCell.Reset, zone ?? TimeZones.Utc);
-            await RecountWindow(db, id, operationClass, window, cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-
         directory.Forget(id);
-        return await Get(id, db, cancellationToken);
-    }
-
-    /// <summary>Sets each subject's counter for a window to what its usage records say was recorded in it.</summary>
-    private static Task<int> RecountWindow(TenantQuotaDb db, string tenantId, string operationClass, QuotaWindow window, CancellationToken cancellationToken)
-    {
-        var start = window.Start.ToDateTimeUtc();
-        var end = window.End.ToDateTimeUtc();
-        return db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO quota_counters AS c (tenant_id, level, owner_id, metric, window_start, window_end, used)
-            SELECT tenant_id, 'subject', subject_id, operation_class, {start}, {end}, sum(quantity)
-              FROM usage_records
-             WHERE tenant_id = {tenantId} AND operation_class = {operationClass} AND recorded
-               AND created_at >= {start} AND created_at < {end}
-             GROUP BY tenant_id, subject_id, operation_class
-            ON CONFLICT ON CONSTRAINT quota_counters_pkey DO UPDATE SET used = EXCLUDED.used
-            """, cancellationToken);
+        return TypedResults.Ok(TenantResponse.From(tenant));
     }
 
     private static string? TierError(string? tier, QuotaMatrix matrix) =>

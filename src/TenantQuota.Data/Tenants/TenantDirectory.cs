@@ -3,7 +3,7 @@ using NodaTime;
 using Npgsql;
 using TenantQuota.Domain;
 
-namespace TenantQuota.Api.Tenants;
+namespace TenantQuota.Data;
 
 /// <summary>What the hot path needs to know about a tenant.</summary>
 public sealed record TenantSnapshot(string Id, string Tier, DateTimeZone Zone, long Version);

@@ -1,11 +1,11 @@
 using HandlebarsDotNet;
-using Microsoft.Net.Http.Headers;
+using System.Net.Http.Headers;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
-namespace TenantQuota.Api.Copy;
+namespace TenantQuota.Copy;
 
 public sealed record QuotaMessage(string Severity, string Title, string Body, QuotaCta? Cta);
 
@@ -87,16 +87,18 @@ public sealed class QuotaCopy
         return new QuotaMessage(SeverityName(notice.Severity()), message.Title(model), message.Body(model), cta);
     }
 
-    /// <summary>The best supported locale for an Accept-Language header (quality order, then header order).</summary>
-    public string Negotiate(HttpRequest request)
+    /// <summary>The best supported locale for an Accept-Language header value (quality order, then header order).</summary>
+    public string Negotiate(string? acceptLanguage)
     {
-        var accepted = request.GetTypedHeaders().AcceptLanguage;
+        if (string.IsNullOrEmpty(acceptLanguage)) return DefaultLocale;
+        var accepted = new List<StringWithQualityHeaderValue>();
+        foreach (var item in acceptLanguage.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (StringWithQualityHeaderValue.TryParse(item, out var language)) accepted.Add(language);
         foreach (var language in accepted.OrderByDescending(l => l.Quality ?? 1.0))
         {
             if (language.Quality == 0) continue;
-            var tag = language.Value.Value;
-            if (tag is null || tag == "*") break;
-            var primary = tag.Split('-', 2)[0].ToLowerInvariant();
+            if (language.Value == "*") break;
+            var primary = language.Value.Split('-', 2)[0].ToLowerInvariant();
             if (Locales.Contains(primary)) return primary;
         }
         return DefaultLocale;

@@ -1,11 +1,11 @@
+using System.Data;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
-using TenantQuota.Api.Tenants;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
 
-namespace TenantQuota.Api.Entitlements;
+namespace TenantQuota.Data;
 
 /// <summary>A consume as the ledger records it: the request plus the cell and window that applied.</summary>
 public sealed record ConsumeCommand(
@@ -15,36 +15,38 @@ public sealed record ConsumeCommand(
 /// <summary>A usage record as stored: what was asked and the cell and usage the answer was based on.</summary>
 public sealed record UsageRecord(
     long Id, string SubjectId, string OperationClass, long Quantity, bool Recorded, long UsedBefore,
-    string Tier, string MatrixVersion, QuotaCell Cell, QuotaWindow Window);
-
-public enum ConsumeOutcome { Recorded, Denied, Existing, StaleTenant }
+    string Tier, QuotaCell Cell, QuotaWindow Window);
 
 public sealed record ConsumeResult(ConsumeOutcome Outcome, UsageRecord? Record);
 
 /// <summary>
 /// The counter store: one statement per check, one function call (one round trip, one transaction)
-/// per consume. See the tq_consume function in Data/Migrations for the transaction itself.
+/// per consume. Functions/tq_consume.sql is the transaction itself.
 /// </summary>
 public sealed class QuotaLedger(NpgsqlDataSource db)
 {
-    private const string ReadUsedSql = """
-        SELECT t.version, COALESCE(c.used + c.reserved, 0)
+    private const string ReadUsedSql = $"""
+        SELECT t.version, COALESCE(c.used + c.reserved, 0) AS counted
           FROM tenants t
-          LEFT JOIN quota_counters c ON c.tenant_id = t.id AND c.level = 'subject' AND c.owner_id = $2
+          LEFT JOIN quota_counters c ON c.tenant_id = t.id AND c.level = '{LedgerProtocol.SubjectLevel}' AND c.owner_id = $2
                                     AND c.metric = $3 AND c.window_start = $4
          WHERE t.id = $1
         """;
 
-    private const string ReadAllUsedSql = """
-        SELECT t.version, w.metric, COALESCE(c.used + c.reserved, 0)
+    private const string ReadAllUsedSql = $"""
+        SELECT t.version, w.metric, COALESCE(c.used + c.reserved, 0) AS counted
           FROM tenants t
          CROSS JOIN unnest($3::text[], $4::timestamptz[]) AS w (metric, window_start)
-          LEFT JOIN quota_counters c ON c.tenant_id = t.id AND c.level = 'subject' AND c.owner_id = $2
+          LEFT JOIN quota_counters c ON c.tenant_id = t.id AND c.level = '{LedgerProtocol.SubjectLevel}' AND c.owner_id = $2
                                     AND c.metric = w.metric AND c.window_start = w.window_start
          WHERE t.id = $1
         """;
 
-    private const string ConsumeSql = "SELECT * FROM tq_consume($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+    private const string ConsumeSql = """
+        SELECT outcome::text AS outcome, record_id, subject_id, operation_class, quantity, recorded, used_before, tier,
+               matrix_version, soft_limit, hard_limit, over_quota, fallback_class, window_start, window_end
+          FROM tq_consume($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+        """;
 
     /// <summary>What the window counts now (used plus held), or null when the tenant snapshot is stale.</summary>
     public async Task<long?> ReadUsedAsync(TenantSnapshot tenant, string subjectId, string operationClass, Instant windowStart, CancellationToken cancellationToken)
@@ -55,8 +57,8 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = operationClass });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = windowStart.ToDateTimeUtc() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken) || reader.GetInt64(0) != tenant.Version) return null;
-        return reader.GetInt64(1);
+        if (!await reader.ReadAsync(cancellationToken) || reader.GetInt64("version") != tenant.Version) return null;
+        return reader.GetInt64("counted");
     }
 
     /// <summary>Usage of several classes in their current windows, or null when the tenant snapshot is stale.</summary>
@@ -72,8 +74,8 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         var used = new Dictionary<string, long>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (reader.GetInt64(0) != tenant.Version) return null;
-            used[reader.GetString(1)] = reader.GetInt64(2);
+            if (reader.GetInt64("version") != tenant.Version) return null;
+            used[reader.GetString("metric")] = reader.GetInt64("counted");
         }
         return used.Count == 0 ? null : used;
     }
@@ -89,7 +91,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
                 return await ConsumeOnceAsync(consume, cancellationToken);
             }
             catch (PostgresException e) when (attempt < 3 && e.SqlState == PostgresErrorCodes.UniqueViolation
-                                              && e.ConstraintName == "usage_records_idempotency_key")
+                                              && e.ConstraintName == LedgerProtocol.IdempotencyKeyConstraint)
             {
             }
         }
@@ -119,36 +121,30 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var outcome = reader.GetString(0) switch
-        {
-            "recorded" => ConsumeOutcome.Recorded,
-            "denied" => ConsumeOutcome.Denied,
-            "existing" => ConsumeOutcome.Existing,
-            "stale_tenant" => ConsumeOutcome.StaleTenant,
-            var other => throw new InvalidOperationException($"tq_consume answered an unknown outcome '{other}'."),
-        };
+        var outcome = LedgerProtocol.ConsumeOutcomes.TryGetValue(reader.GetString("outcome"), out var known)
+            ? known
+            : throw new InvalidOperationException($"tq_consume answered an unknown outcome '{reader.GetString("outcome")}'.");
         if (outcome == ConsumeOutcome.StaleTenant) return new ConsumeResult(outcome, null);
 
         var storedCell = new QuotaCell(
-            SoftLimit: reader.GetInt64(9),
-            HardLimit: reader.GetInt64(10),
+            SoftLimit: reader.GetInt64("soft_limit"),
+            HardLimit: reader.GetInt64("hard_limit"),
             // The cadence is implied by the stored window; decisions do not depend on it.
             Reset: cell.Reset,
-            OverQuota: OverQuotaActions.TryParse(reader.GetString(11), out var action) ? action : throw new InvalidOperationException("Stored over-quota action is unknown."),
-            FallbackClass: reader.IsDBNull(12) ? null : reader.GetString(12));
+            OverQuota: OverQuotaActions.TryParse(reader.GetString("over_quota"), out var action) ? action : throw new InvalidOperationException("Stored over-quota action is unknown."),
+            FallbackClass: reader.IsDBNull("fallback_class") ? null : reader.GetString("fallback_class"));
         var record = new UsageRecord(
-            Id: reader.GetInt64(1),
-            SubjectId: reader.GetString(2),
-            OperationClass: reader.GetString(3),
-            Quantity: reader.GetInt64(4),
-            Recorded: reader.GetBoolean(5),
-            UsedBefore: reader.GetInt64(6),
-            Tier: reader.GetString(7),
-            MatrixVersion: reader.GetString(8),
+            Id: reader.GetInt64("record_id"),
+            SubjectId: reader.GetString("subject_id"),
+            OperationClass: reader.GetString("operation_class"),
+            Quantity: reader.GetInt64("quantity"),
+            Recorded: reader.GetBoolean("recorded"),
+            UsedBefore: reader.GetInt64("used_before"),
+            Tier: reader.GetString("tier"),
             Cell: storedCell,
-            Window: new QuotaWindow(
-                Instant.FromDateTimeUtc(DateTime.SpecifyKind(reader.GetDateTime(13), DateTimeKind.Utc)),
-                Instant.FromDateTimeUtc(DateTime.SpecifyKind(reader.GetDateTime(14), DateTimeKind.Utc))));
+            Window: new QuotaWindow(Utc(reader.GetDateTime("window_start")), Utc(reader.GetDateTime("window_end"))));
         return new ConsumeResult(outcome, record);
     }
+
+    private static Instant Utc(DateTime value) => Instant.FromDateTimeUtc(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

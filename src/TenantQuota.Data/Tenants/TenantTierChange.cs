@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using TenantQuota.Domain;
+using TenantQuota.Domain.Matrix;
+
+namespace TenantQuota.Data;
+
+/// <summary>
+/// Moves a tenant to another tier, for whichever host asks (the platform admin's API call now, the
+/// billing webhook later). The version bump makes every process's cached copy stale at once: their
+/// next statement for this tenant sees it and reloads. Usage already counted in the current windows
+/// stays: where the new tier resets a class on another cadence, that class's new window is
+/// re-counted from the usage records. The exclusive tenant lock waits for consumes in flight (they
+/// hold it shared) and holds new ones until the change commits (ADR 0006).
+/// </summary>
+public static class TenantTierChange
+{
+    /// <returns>The tenant after the change, or null when there is no such tenant.</returns>
+    public static async Task<Tenant?> ChangeAsync(
+        TenantQuotaDb db, QuotaMatrix matrix, string tenantId, string newTier, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(tq_tenant_lock_key({tenantId}))", cancellationToken);
+        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tenantId, cancellationToken);
+        if (tenant is null) return null;
+
+        await db.Tenants.Where(t => t.Id == tenantId).ExecuteUpdateAsync(set => set
+            .SetProperty(t => t.Tier, newTier)
+            .SetProperty(t => t.Version, t => t.Version + 1)
+            .SetProperty(t => t.UpdatedAt, now), cancellationToken);
+        var zone = TimeZones.TryFind(tenant.TimeZone, out var found) ? found : TimeZones.Utc;
+        foreach (var operationClass in matrix.OperationClasses.Select(c => c.Name))
+        {
+            var newCell = matrix.Cell(newTier, operationClass);
+            if (matrix.HasTier(tenant.Tier) && matrix.Cell(tenant.Tier, operationClass).Reset == newCell.Reset) continue;
+            var window = QuotaWindow.Containing(Instant.FromDateTimeOffset(now), newCell.Reset, zone);
+            await RecountWindowAsync(db, tenantId, operationClass, window, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == tenantId, cancellationToken);
+    }
+
+    /// <summary>Sets each subject's counter for a window to what its usage records say was recorded in it.</summary>
+    private static Task<int> RecountWindowAsync(TenantQuotaDb db, string tenantId, string operationClass, QuotaWindow window, CancellationToken cancellationToken)
+    {
+        var start = window.Start.ToDateTimeUtc();
+        var end = window.End.ToDateTimeUtc();
+        return db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO quota_counters AS c (tenant_id, level, owner_id, metric, window_start, window_end, used)
+            SELECT tenant_id, {LedgerProtocol.SubjectLevel}, subject_id, operation_class, {start}, {end}, sum(quantity)
+              FROM usage_records
+             WHERE tenant_id = {tenantId} AND operation_class = {operationClass} AND recorded
+               AND created_at >= {start} AND created_at < {end}
+             GROUP BY tenant_id, subject_id, operation_class
+            ON CONFLICT (tenant_id, level, owner_id, metric, window_start) DO UPDATE SET used = EXCLUDED.used
+            """, cancellationToken);
+    }
+}
