@@ -31,6 +31,9 @@ public sealed class UsageTests(ApiHostFixture fixture) : IClassFixture<ApiHostFi
     [InlineData("50%off")]
     [InlineData("org%2Fana")]
     [InlineData("josé@example.com")]
+    [InlineData(".hidden")]
+    [InlineData("a..b")]
+    [InlineData("😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀")] // 200 code points, 400 UTF-16 units: the limit counts characters
     public async Task Reads_back_the_usage_of_any_subject_id_consume_accepted(string subject)
     {
         var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using System.Text.Json.Serialization;
 using TenantQuota.Domain.Matrix;
 
@@ -28,7 +31,7 @@ public sealed class EntitlementRequest
             errors["body"] = ["A JSON body is required."];
             return errors;
         }
-        if (ValidateId(request.SubjectId, "subjectId") is { } subjectError) errors["subjectId"] = [subjectError];
+        if (ValidateSubjectId(request.SubjectId) is { } subjectError) errors["subjectId"] = [subjectError];
         if (string.IsNullOrEmpty(request.OperationClass))
             errors["operationClass"] = ["operationClass is required."];
         else if (!matrix.TryGetClass(request.OperationClass, out _))
@@ -40,14 +43,35 @@ public sealed class EntitlementRequest
         return errors;
     }
 
-    /// <summary>Subject ids and idempotency keys: 1–200 characters, no control characters.</summary>
+    /// <summary>
+    /// Subject ids and idempotency keys: 1–200 characters (Unicode code points), and only characters
+    /// a person can see and tell apart: no control, format (U+200F, U+202E, U+FEFF …) or separator
+    /// characters (spaces, U+2028), no lone surrogates.
+    /// </summary>
     public static string? ValidateId(string? value, string field)
     {
-        if (string.IsNullOrWhiteSpace(value)) return $"{field} is required and must not be blank.";
-        if (value.Length > MaxIdLength) return $"{field} must be at most {MaxIdLength} characters.";
-        if (value.Any(char.IsControl)) return $"{field} must not contain control characters.";
+        if (string.IsNullOrEmpty(value)) return $"{field} is required and must not be blank.";
+        var length = 0;
+        for (var i = 0; i < value.Length;)
+        {
+            if (Rune.DecodeFromUtf16(value.AsSpan(i), out var rune, out var consumed) != OperationStatus.Done)
+                return $"{field} is not valid Unicode text (it holds a lone surrogate).";
+            i += consumed;
+            if (Forbidden(Rune.GetUnicodeCategory(rune)))
+                return $"{field} must not contain control, format or separator characters (found U+{rune.Value:X4} at position {length + 1}).";
+            if (++length > MaxIdLength) return $"{field} must be at most {MaxIdLength} characters.";
+        }
         return null;
     }
+
+    public static string? ValidateSubjectId(string? value) =>
+        ValidateId(value, "subjectId") ?? (value is "." or ".."
+            ? "subjectId must not be '.' or '..': a URL cannot name them, so their usage could never be read back."
+            : null);
+
+    private static bool Forbidden(UnicodeCategory category) => category is
+        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.SpaceSeparator or
+        UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }
