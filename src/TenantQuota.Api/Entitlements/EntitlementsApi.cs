@@ -1,4 +1,5 @@
 using TenantQuota.Api.Auth;
+using TenantQuota.Api.Hosting;
 
 namespace TenantQuota.Api.Entitlements;
 
@@ -13,7 +14,9 @@ public static class EntitlementsApi
             .WithName("checkEntitlement")
             .WithSummary("Ask whether a subject may do an operation now")
             .WithDescription("Decides as consume would, from the subject's usage in the current window, and records nothing. " +
-                "A denial is an answer (200 with allowed: false), not an error. Scope quota.check.");
+                "A denial is an answer (200 with allowed: false), not an error. Scope quota.check.")
+            .AcceptsJsonBody()
+            .WithExamples(CheckExample, DecisionExample(recorded: false));
         entitlements.MapPost("/entitlements/consume", ConsumeEndpoint.Handle)
             .RequireAuthorization(Scopes.QuotaConsume)
             .WithName("consumeEntitlement")
@@ -21,7 +24,9 @@ public static class EntitlementsApi
             .WithDescription("Idempotent on idempotencyKey: the same key with the same body answers the first answer again " +
                 "(duplicate: true) and records nothing more; with another body it is a 409. A block or degrade cell never " +
                 "lets used pass hardLimit, under any concurrency. Scope quota.consume.")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .AcceptsJsonBody()
+            .WithExamples(ConsumeExample, DecisionExample(recorded: true));
         entitlements.MapGet("/subjects/{subjectId}/usage", UsageEndpoint.Handle)
             .RequireAuthorization(Scopes.QuotaCheck)
             .WithName("getSubjectUsage")
@@ -29,4 +34,19 @@ public static class EntitlementsApi
             .WithDescription("Every class of the tenant's tier in its current window, with the copy to show the subject. Scope quota.check.");
         return v1;
     }
+
+    private const string CheckExample = """{ "subjectId": "user-42", "operationClass": "summaries", "quantity": 1 }""";
+
+    private const string ConsumeExample =
+        """{ "subjectId": "user-42", "operationClass": "summaries", "quantity": 1, "idempotencyKey": "req-7f3a9c" }""";
+
+    private static string DecisionExample(bool recorded) => $$"""
+        { "allowed": true, "decision": "warn", "operationClass": "summaries", "tier": "free",
+          "used": 8, "softLimit": 7, "hardLimit": 10, "remaining": 2,
+          "resetsAt": "2026-11-23T00:00:00Z", "state": "soft_limit", "fallbackClass": null,
+          "recorded": {{(recorded ? "true" : "false")}}, "duplicate": false, "billableQuantity": 0,
+          "message": { "severity": "warning", "title": "2 Summaries left",
+                       "body": "You've used 8 of 10 Summaries. Your quota resets on 2026-11-23 00:00 UTC. The pro plan includes 200.",
+                       "cta": { "label": "See plans", "url": "https://app.tenantquota.dev/upgrade" } } }
+        """;
 }

@@ -76,6 +76,9 @@ public static class TenantQuotaHost
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status414UriTooLong)
+            .ProducesProblem(StatusCodes.Status431RequestHeaderFieldsTooLarge)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         v1.MapPlans();
         v1.MapEntitlements();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Errors;
+using TenantQuota.Api.Hosting;
 using TenantQuota.Data;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
@@ -30,7 +31,8 @@ public static partial class TenantEndpoints
             .WithSummary("Create a tenant")
             .WithDescription("Provisions a tenant on a tier, in an IANA time zone (windows reset at midnight there). " +
                 "An existing id is a 409. Scope platform.admin.")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .AcceptsJsonBody();
         tenants.MapGet("/{id}", Get)
             .WithName("getTenant")
             .WithSummary("Read a tenant")
@@ -41,7 +43,8 @@ public static partial class TenantEndpoints
             .WithSummary("Move a tenant to another tier")
             .WithDescription("Takes effect on the tenant's next request in every API process; usage already counted in the " +
                 "current windows stays. Scope platform.admin.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .AcceptsJsonBody();
         return v1;
     }
 
