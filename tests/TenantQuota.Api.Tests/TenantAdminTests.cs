@@ -105,21 +105,6 @@ public sealed class TenantAdminTests(ApiHostFixture fixture) : IClassFixture<Api
     }
 
     [Fact]
-    public async Task Keeps_this_weeks_usage_when_a_weekly_class_becomes_monthly()
-    {
-        // deep_research: free resets weekly (hard 3), pro monthly (hard 50). Monday 16 Nov 2026, UTC.
-        var id = await _host.CreateTenantAsync("free");
-        var backend = _host.Client(TestTokens.For(id, "quota.check", "quota.consume"));
-        _host.Clock.Set("2026-11-17T09:00:00Z");
-        await backend.ConsumeAsync(new { subjectId = "u", operationClass = "deep_research", quantity = 3, idempotencyKey = "week" });
-
-        await Admin.SendAsync(HttpMethod.Put, $"/v1/tenants/{id}/tier", new { tier = "pro" });
-        var after = await backend.CheckAsync(new { subjectId = "u", operationClass = "deep_research" });
-
-        Assert.Equal((4L, 50L, "2026-12-01T00:00:00Z"), (after.Used, (long)after.Json["hardLimit"]!, (string)after.Json["resetsAt"]!));
-    }
-
-    [Fact]
     public async Task Counts_only_this_weeks_usage_when_a_monthly_class_becomes_weekly()
     {
         var id = await _host.CreateTenantAsync("pro");

@@ -44,27 +44,4 @@ public sealed class UsageTests(ApiHostFixture fixture) : IClassFixture<ApiHostFi
         Assert.Equal(subject, (string)usage.Json["subjectId"]!);
         Assert.Equal(3, (long)usage.Json["classes"]![0]!["used"]!);
     }
-
-    [Fact]
-    public async Task Keeps_subjects_of_one_tenant_apart()
-    {
-        var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));
-        await client.ConsumeAsync(new { subjectId = "ana", operationClass = "summaries", quantity = 10, idempotencyKey = "a" });
-
-        var bob = await client.CheckAsync(new { subjectId = "bob", operationClass = "summaries" });
-
-        Assert.Equal(("allow", 1L), (bob.Decision, bob.Used));
-    }
-
-    [Fact]
-    public async Task Keeps_tenants_apart_even_for_the_same_subject_id()
-    {
-        var first = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));
-        var second = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check", "quota.consume"));
-        await first.ConsumeAsync(new { subjectId = "user-1", operationClass = "summaries", quantity = 10, idempotencyKey = "a" });
-
-        var usage = await second.UsageAsync("user-1");
-
-        Assert.All(usage.Json["classes"]!.AsArray(), c => Assert.Equal(0, (long)c!["used"]!));
-    }
 }
