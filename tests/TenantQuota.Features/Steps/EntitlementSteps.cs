@@ -1,28 +1,13 @@
-using TenantQuota.Features.Runner;
+using Reqnroll;
 using TenantQuota.Testing;
 
 namespace TenantQuota.Features.Steps;
 
+/// <summary>Back ends checking and consuming quota, and what the answers and the usage say.</summary>
 [Binding]
 public sealed class EntitlementSteps(ScenarioApi api)
 {
-    [BeforeScenario]
-    public void StartAtTheRealTime() => api.Host.Clock.Set(DateTimeOffset.UtcNow);
-
-    [Given(@"^a tenant on the (\w+) tier$")]
-    public async Task ATenant(string tier) => api.Tenant = await api.Host.CreateTenantAsync(tier);
-
-    [Given(@"^a tenant on the (\w+) tier in time zone ""([^""]+)""$")]
-    public async Task ATenantInZone(string tier, string zone) => api.Tenant = await api.Host.CreateTenantAsync(tier, zone);
-
-    [Given(@"^another tenant on the (\w+) tier$")]
-    public async Task AnotherTenant(string tier) => api.OtherTenant = await api.Host.CreateTenantAsync(tier);
-
-    [Given(@"^the time is ""([^""]+)""$")]
-    [When(@"^the time is ""([^""]+)""$")]
-    public void TheTimeIs(string instant) => api.Host.Clock.Set(instant);
-
-    [Given(@"^""([^""]+)"" has consumed (\d+) ""([^""]+)""$")]
+    [Given("{string} has consumed {long} {string}")]
     public async Task HasConsumed(string subject, long quantity, string operationClass)
     {
         if (quantity == 0) return;
@@ -30,103 +15,107 @@ public sealed class EntitlementSteps(ScenarioApi api)
         Assert.True(answer.Status == 200 && answer.Allowed, $"setting up usage failed: {answer.Status} {answer.Body}");
     }
 
-    [When(@"^the back end consumes (\d+) ""([^""]+)"" for ""([^""]+)""$")]
+    [When("the back end consumes {long} {string} for {string}")]
     public async Task Consumes(long quantity, string operationClass, string subject) =>
         api.Record(await api.Backend().ConsumeAsync(Body(subject, operationClass, quantity, NewKey())));
 
-    [When(@"^the back end consumes (\d+) ""([^""]+)"" for ""([^""]+)"" with key ""([^""]+)""$")]
+    [When("the back end consumes {long} {string} for {string} with key {string}")]
     public async Task ConsumesWithKey(long quantity, string operationClass, string subject, string key) =>
         api.Record(await api.Backend().ConsumeAsync(Body(subject, operationClass, quantity, key)));
 
-    [When(@"^the other tenant's back end consumes (\d+) ""([^""]+)"" for ""([^""]+)"" with key ""([^""]+)""$")]
+    [When("the other tenant's back end consumes {long} {string} for {string} with key {string}")]
     public async Task OtherTenantConsumesWithKey(long quantity, string operationClass, string subject, string key) =>
         api.Record(await api.Backend(api.OtherTenant).ConsumeAsync(Body(subject, operationClass, quantity, key)));
 
-    [When(@"^the back end consumes (\d+) ""([^""]+)"" for ""([^""]+)"" naming the other tenant in the body$")]
+    [When("the back end consumes {long} {string} for {string} naming the other tenant in the body")]
     public async Task ConsumesNamingAnotherTenant(long quantity, string operationClass, string subject) =>
         api.Record(await api.Backend().ConsumeAsync(new
         {
             subjectId = subject, operationClass, quantity, idempotencyKey = NewKey(), tenantId = api.OtherTenant, tenant_id = api.OtherTenant,
         }));
 
-    [When(@"^the back end checks (\d+) ""([^""]+)"" for ""([^""]+)""$")]
+    [When("the back end checks {long} {string} for {string}")]
     public async Task Checks(long quantity, string operationClass, string subject) =>
         api.Record(await api.Backend().CheckAsync(new { subjectId = subject, operationClass, quantity }));
 
-    [When(@"^the back end checks (\d+) ""([^""]+)"" for ""([^""]+)"" in language ""([^""]+)""$")]
+    [When("the back end checks {long} {string} for {string} in language {string}")]
     public async Task ChecksInLanguage(long quantity, string operationClass, string subject, string acceptLanguage) =>
         api.Record(await api.Backend().CheckAsync(new { subjectId = subject, operationClass, quantity }, acceptLanguage));
 
-    [When(@"^the other tenant's back end checks (\d+) ""([^""]+)"" for ""([^""]+)""$")]
+    [When("the other tenant's back end checks {long} {string} for {string}")]
     public async Task OtherTenantChecks(long quantity, string operationClass, string subject) =>
         api.Record(await api.Backend(api.OtherTenant).CheckAsync(new { subjectId = subject, operationClass, quantity }));
 
-    [When(@"^a back end of an unknown tenant checks (\d+) ""([^""]+)"" for ""([^""]+)""$")]
+    [When("a back end of an unknown tenant checks {long} {string} for {string}")]
     public async Task UnknownTenantChecks(long quantity, string operationClass, string subject) =>
         api.Record(await api.Backend($"unknown-{Guid.NewGuid():N}"[..20]).CheckAsync(new { subjectId = subject, operationClass, quantity }));
 
-    [When(@"^""([^""]+)"" consumes ""([^""]+)"" (\d+) times$")]
+    [When("{string} consumes {string} {int} times")]
     public async Task ConsumesRepeatedly(string subject, string operationClass, int times)
     {
         for (var i = 0; i < times; i++) api.Record(await api.Backend().ConsumeAsync(Body(subject, operationClass, 1, NewKey())));
     }
 
-    [When(@"^the back end sends the consume body (.+)$")]
+    [When("the back end sends the consume body {}")]
     public async Task SendsRawConsumeBody(string json)
     {
         using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         api.Record(await ApiCalls.ReadAsync(await api.Backend().PostAsync("/v1/entitlements/consume", content)));
     }
 
-    [Then(@"^the decision is ""(\w+)""$")]
+    [Then("the decision is {string}")]
     public void TheDecisionIs(string decision) => Assert.Equal(decision, api.RequireLast.Decision);
 
-    [Then(@"^the request is allowed: (yes|no)$")]
-    public void TheRequestIsAllowed(string allowed) => Assert.Equal(allowed == "yes", api.RequireLast.Allowed);
+    /// <summary>The {yes-no} parameter type: "yes" or "no" and nothing else, as a bool.</summary>
+    [StepArgumentTransformation("(yes|no)", Name = "yes-no")]
+    public static bool YesOrNo(string answer) => answer == "yes";
 
-    [Then(@"^used is (\d+) and remaining is (\d+)$")]
+    [Then("the request is allowed: {yes-no}")]
+    public void TheRequestIsAllowed(bool allowed) => Assert.Equal(allowed, api.RequireLast.Allowed);
+
+    [Then("used is {long} and remaining is {long}")]
     public void UsedAndRemaining(long used, long remaining) =>
         Assert.Equal((used, remaining), (api.RequireLast.Used, (long)api.RequireLast.Json["remaining"]!));
 
-    [Then(@"^the state is ""(\w+)""$")]
+    [Then("the state is {string}")]
     public void TheStateIs(string state) => Assert.Equal(state, (string)api.RequireLast.Json["state"]!);
 
-    [Then(@"^the billable quantity is (\d+)$")]
+    [Then("the billable quantity is {long}")]
     public void TheBillableQuantityIs(long billable) => Assert.Equal(billable, (long)api.RequireLast.Json["billableQuantity"]!);
 
-    [Then(@"^the fallback class is ""(\w+)""$")]
+    [Then("the fallback class is {string}")]
     public void TheFallbackClassIs(string fallback) => Assert.Equal(fallback, (string?)api.RequireLast.Json["fallbackClass"]);
 
-    [Then(@"^the quota resets at ""([^""]+)""$")]
+    [Then("the quota resets at {string}")]
     public void TheQuotaResetsAt(string instant)
     {
         Assert.Equal(instant, (string)api.RequireLast.Json["resetsAt"]!);
         Assert.Equal(instant, api.RequireLast.Header("X-Quota-Reset"));
     }
 
-    [Then(@"^the answer is a duplicate$")]
+    [Then("the answer is a duplicate")]
     public void TheAnswerIsADuplicate() => Assert.True((bool)api.RequireLast.Json["duplicate"]!);
 
-    [Then(@"^the answer is not a duplicate$")]
+    [Then("the answer is not a duplicate")]
     public void TheAnswerIsNotADuplicate() =>
         Assert.Equal((200, false, true), (api.RequireLast.Status, (bool)api.RequireLast.Json["duplicate"]!, (bool)api.RequireLast.Json["recorded"]!));
 
-    [Then(@"^nothing more is recorded for ""([^""]+)"" in ""([^""]+)""$")]
+    [Then("nothing more is recorded for {string} in {string}")]
     public async Task NothingMoreIsRecorded(string subject, string operationClass)
     {
         Assert.False((bool)api.RequireLast.Json["recorded"]!);
         Assert.Equal(api.RequireLast.Used, await UsedNow(api.RequireTenant, subject, operationClass));
     }
 
-    [Then(@"^""([^""]+)"" has used (\d+) ""([^""]+)""$")]
+    [Then("{string} has used {long} {string}")]
     public async Task HasUsed(string subject, long used, string operationClass) =>
         Assert.Equal(used, await UsedNow(api.RequireTenant, subject, operationClass));
 
-    [Then(@"^""([^""]+)"" of the other tenant has used (\d+) ""([^""]+)""$")]
+    [Then("{string} of the other tenant has used {long} {string}")]
     public async Task OtherTenantSubjectHasUsed(string subject, long used, string operationClass) =>
         Assert.Equal(used, await UsedNow(api.OtherTenant!, subject, operationClass));
 
-    [Then(@"^the message severities were:$")]
+    [Then("the message severities were:")]
     public void TheMessageSeveritiesWere(DataTable table)
     {
         foreach (var row in table.Rows)
@@ -137,7 +126,7 @@ public sealed class EntitlementSteps(ScenarioApi api)
         }
     }
 
-    [Then(@"^the last message says when the quota resets and what the pro tier unlocks$")]
+    [Then("the last message says when the quota resets and what the pro tier unlocks")]
     public void TheStopMessageExplains()
     {
         var body = (string)api.RequireLast.Json["message"]!["body"]!;
@@ -147,10 +136,10 @@ public sealed class EntitlementSteps(ScenarioApi api)
         Assert.Contains("200", body);
     }
 
-    [Then(@"^the message title starts with ""([^""]+)""$")]
+    [Then("the message title starts with {string}")]
     public void TheMessageTitleStartsWith(string start) => Assert.StartsWith(start, (string)api.RequireLast.Json["message"]!["title"]!);
 
-    [Then(@"^nothing is recorded for the tenant$")]
+    [Then("nothing is recorded for the tenant")]
     public async Task NothingIsRecordedForTheTenant()
     {
         await using var command = ApiHost.Database.CreateCommand("SELECT count(*) FROM usage_records WHERE tenant_id = $1");

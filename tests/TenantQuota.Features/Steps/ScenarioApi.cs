@@ -2,7 +2,10 @@ using TenantQuota.Testing;
 
 namespace TenantQuota.Features.Steps;
 
-/// <summary>What one scenario knows: the API host, its tenants, and the answers it got.</summary>
+/// <summary>
+/// What one scenario knows: the API host, its tenants, and the answers it got. Reqnroll creates one per
+/// scenario and injects it into every step class that asks for it.
+/// </summary>
 public sealed class ScenarioApi(ApiHost host)
 {
     public ApiHost Host { get; } = host;
