@@ -69,13 +69,14 @@ jwt_exp() { # the exp claim of a JWT, without verifying it
   while (( ${#payload} % 4 )); do payload+="="; done
   base64 -d <<<"$payload" 2>/dev/null | sed -n 's/.*"exp":\([0-9]*\).*/\1/p'
 }
+# Access tokens are short-lived (5 minutes by default), so every wrk run gets a fresh one (run_wrk);
+# one run must fit in a token's lifetime.
 BENCH_TOKEN="$(fetch_token)"
 export BENCH_TOKEN
 token_exp="$(jwt_exp "$BENCH_TOKEN")"
-planned=0
-for s in $BENCH_SCENARIOS; do planned=$(( planned + $(seconds_of "$BENCH_WARMUP") + $(seconds_of "$BENCH_DURATION") )); done
-if [ -n "$token_exp" ] && [ $(( $(date +%s) + planned + 30 )) -gt "$token_exp" ]; then
-  die "the token expires in $(( token_exp - $(date +%s) )) s but the run needs ~$planned s; shorten BENCH_WARMUP/BENCH_DURATION or run fewer BENCH_SCENARIOS"
+longest=$(( $(seconds_of "$BENCH_WARMUP") > $(seconds_of "$BENCH_DURATION") ? $(seconds_of "$BENCH_WARMUP") : $(seconds_of "$BENCH_DURATION") ))
+if [ -n "$token_exp" ] && [ $(( $(date +%s) + longest + 30 )) -gt "$token_exp" ]; then
+  die "a token lives $(( token_exp - $(date +%s) )) s but one wrk run takes ~$longest s; shorten BENCH_WARMUP/BENCH_DURATION"
 fi
 
 # One request of each kind first, so a misconfigured stack fails here with a readable answer.
@@ -179,6 +180,7 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 
 run_wrk() { # scenario phase duration
   local scenario="$1" phase="$2" duration="$3" out="$RAW/$1-$2.txt" line
+  BENCH_TOKEN="$(fetch_token)" || exit 1
   log "$scenario: $phase for $duration ($BENCH_CONNECTIONS connections, $BENCH_THREADS threads)"
   BENCH_SCENARIO="$scenario" BENCH_PHASE="$phase" \
     wrk --latency -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "$duration" --timeout "$BENCH_TIMEOUT" \

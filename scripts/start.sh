@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the whole TenantQuota stack on loopback, in the background, with demo data:
-# PostgreSQL (127.0.0.1:55432), the bundled OIDC provider (127.0.0.1:5001) and the API
-# (127.0.0.1:5080). Installs what is missing. Running it twice is harmless: what runs stays up.
+# PostgreSQL (127.0.0.1:55432), the bundled OIDC provider (TenantQuota.Identity, 127.0.0.1:5001) and
+# the API (127.0.0.1:5080). Installs what is missing. Running it twice is harmless: what runs stays up.
 # Environment variables reach the API as ASP.NET Core configuration (e.g. Stripe__BaseUrl=...).
 source "$(dirname "$0")/lib/common.sh"
 
@@ -15,22 +15,28 @@ IDP_URL="http://127.0.0.1:$TQ_IDENTITY_PORT"
 if running_pid identity >/dev/null; then
   log "identity provider already running"
 else
-  ensure_identity_packages
+  publish identity-host TenantQuota.Identity
   log "starting the identity provider on $IDP_URL"
-  TQ_IDENTITY_PORT="$TQ_IDENTITY_PORT" TQ_IDENTITY_ISSUER="$IDP_URL" TQ_IDENTITY_DATA="$TQ_STATE_DIR/identity" \
-    setsid node "$TQ_ROOT/src/TenantQuota.Identity/server.js" >"$TQ_RUN_DIR/identity.log" 2>&1 &
+  (
+    cd "$TQ_STATE_DIR/identity-host"
+    export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
+    export ConnectionStrings__TenantQuota="${ConnectionStrings__TenantQuota:-$(connection_string "$TQ_PG_PORT" "$TQ_DB_NAME")}"
+    export Identity__Issuer="${Identity__Issuer:-$IDP_URL}"
+    export Identity__KeysPath="${Identity__KeysPath:-$TQ_STATE_DIR/identity-keys}"
+    export Identity__RequireHttps="${Identity__RequireHttps:-false}"
+    export Identity__SeedFile="${Identity__SeedFile:-demo-seed.json}"
+    exec setsid dotnet TenantQuota.Identity.dll --urls "$IDP_URL"
+  ) >"$TQ_RUN_DIR/identity.log" 2>&1 &
   echo $! >"$TQ_RUN_DIR/identity.pid"
 fi
-wait_for_url "$IDP_URL/.well-known/openid-configuration" 60 "$(running_pid identity || true)" \
-  || die "the identity provider did not come up; see $TQ_RUN_DIR/identity.log"
+wait_for_url "$IDP_URL/.well-known/openid-configuration" 120 "$(running_pid identity || true)" \
+  || { tail -n 30 "$TQ_RUN_DIR/identity.log" >&2; die "the identity provider did not come up; see $TQ_RUN_DIR/identity.log"; }
 
 API_URL="http://127.0.0.1:$TQ_API_PORT"
 if running_pid api >/dev/null; then
   log "API already running (scripts/stop.sh first to run a new build)"
 else
-  log "building the API (Release)"
-  dotnet publish "$TQ_ROOT/src/TenantQuota.Api/TenantQuota.Api.csproj" -c Release -o "$TQ_STATE_DIR/api" --nologo -v quiet >"$TQ_RUN_DIR/build.log" 2>&1 \
-    || { tail -n 30 "$TQ_RUN_DIR/build.log" >&2; die "the API build failed"; }
+  publish api TenantQuota.Api
   log "starting the API on $API_URL"
   (
     cd "$TQ_STATE_DIR/api"
@@ -46,8 +52,8 @@ wait_for_url "$API_URL/health/ready" 120 "$(running_pid api || true)" \
   || { tail -n 30 "$TQ_RUN_DIR/api.log" >&2; die "the API did not become ready; see $TQ_RUN_DIR/api.log"; }
 
 # Demo tenants, created through the API as the platform operator would (201 new, 409 already there).
-admin_token="$(curl -fsS -u platform-admin:platform-admin-secret -d grant_type=client_credentials "$IDP_URL/token" \
-  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')"
+admin_token="$(curl -fsS -u platform-admin:platform-admin-secret -d grant_type=client_credentials "$IDP_URL/token" | access_token)"
+[ -n "$admin_token" ] || die "no access token for platform-admin from $IDP_URL/token; see $TQ_RUN_DIR/identity.log"
 seed_tenant() {
   local status
   status="$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
@@ -67,7 +73,7 @@ TenantQuota is running (loopback only):
   Identity provider   $IDP_URL        (discovery: $IDP_URL/.well-known/openid-configuration)
   PostgreSQL          127.0.0.1:$TQ_PG_PORT  database $TQ_DB_NAME, user $TQ_DB_USER
   Logs and pid files  $TQ_RUN_DIR
-Demo clients: see README.md (e.g. acme-backend / acme-dev-secret, platform-admin / platform-admin-secret).
+Demo clients and dashboard users: see README.md (e.g. acme-backend / acme-dev-secret, platform-admin / platform-admin-secret).
 Try:  TOKEN=\$(curl -s -u acme-backend:acme-dev-secret -d grant_type=client_credentials $IDP_URL/token | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
       curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
            -d '{"subjectId":"user-42","operationClass":"summaries","quantity":1}' $API_URL/v1/entitlements/check

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against real services: a test PostgreSQL cluster of its own (127.0.0.1:55433,
 # durability switched off for speed, never used by scripts/start.sh) and the bundled identity
-# provider (the end-to-end tests start it themselves). Prints "N passed, N failed[, N skipped]".
+# provider (the end-to-end tests host it themselves, in-process). Prints "N passed, N failed[, N skipped]".
 source "$(dirname "$0")/lib/common.sh"
 
 TEST_PG_PORT="${TQ_TEST_PG_PORT:-55433}"
@@ -20,7 +20,6 @@ psql_admin "$TEST_PG_PORT" postgres -c "SELECT pg_terminate_backend(pid) FROM pg
 psql_admin "$TEST_PG_PORT" postgres -c "DROP DATABASE IF EXISTS $TEST_DB" >/dev/null
 ensure_database "$TEST_PG_PORT" "$TEST_DB"
 export TQ_TEST_CONNECTION="$(connection_string "$TEST_PG_PORT" "$TEST_DB")"
-ensure_identity_packages
 
 log "building"
 mkdir -p "$TQ_ROOT/artifacts"

@@ -33,25 +33,7 @@ apt_install() {
 ensure_tools() {
   command -v curl >/dev/null || apt_install curl ca-certificates
   command -v dotnet >/dev/null || die "the .NET SDK (dotnet) must be on PATH"
-  ensure_node
   pg_bin >/dev/null 2>&1 || apt_install postgresql
-}
-
-# The identity provider (oidc-provider 9) needs Node.js 20+, but Debian 12 and Ubuntu 24.04 ship 18.
-# Then Node 20 comes from the npm registry's official binary package, into the state folder.
-TQ_NODE_FALLBACK_VERSION="20.20.2"
-ensure_node() {
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_install nodejs npm; fi
-  [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] && return 0
-  local arch dir
-  case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) die "Node.js 20+ is needed; install it for $(uname -m)" ;; esac
-  dir="$TQ_STATE_DIR/node"
-  if [ ! -x "$dir/node_modules/node-linux-$arch/bin/node" ]; then
-    log "Node.js $(node --version) is too old; installing Node $TQ_NODE_FALLBACK_VERSION from the npm registry into $dir"
-    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "node-linux-$arch@$TQ_NODE_FALLBACK_VERSION" >/dev/null
-  fi
-  export PATH="$dir/node_modules/node-linux-$arch/bin:$PATH"
-  [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || die "could not provide Node.js 20+"
 }
 
 pg_bin() {
@@ -113,13 +95,16 @@ connection_string() {
   echo "Host=127.0.0.1;Port=$port;Database=$db;Username=$TQ_DB_USER;Password=$TQ_DB_PASSWORD;Maximum Pool Size=16"
 }
 
-ensure_identity_packages() {
-  local dir="$TQ_ROOT/src/TenantQuota.Identity"
-  if [ ! -d "$dir/node_modules/oidc-provider" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    log "installing the identity provider's npm packages"
-    (cd "$dir" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
-  fi
+# publish NAME PROJECT_DIR: a Release build of a host into the state folder ($TQ_STATE_DIR/NAME).
+publish() {
+  local name="$1" project="$2"
+  log "building $name (Release)"
+  dotnet publish "$TQ_ROOT/src/$project/$project.csproj" -c Release -o "$TQ_STATE_DIR/$name" --nologo -v quiet >"$TQ_RUN_DIR/build-$name.log" 2>&1 \
+    || { tail -n 30 "$TQ_RUN_DIR/build-$name.log" >&2; die "the $name build failed"; }
 }
+
+# access_token JSON: the access_token of a token response (compact JSON, as the identity host answers).
+access_token() { sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'; }
 
 # wait_for_url URL SECONDS [PID]: polls until HTTP 200; fails early if PID dies.
 wait_for_url() {
@@ -135,7 +120,7 @@ wait_for_url() {
 # pid-file helpers: we stop exactly what we started, never by process name. A pid file can outlive
 # its process (a reboot; /var/tmp survives one), so a pid only counts while its command line still
 # names what we started.
-declare -A TQ_PROCESS_MARKER=([identity]="TenantQuota.Identity/server.js" [api]="TenantQuota.Api.dll")
+declare -A TQ_PROCESS_MARKER=([identity]="TenantQuota.Identity.dll" [api]="TenantQuota.Api.dll")
 running_pid() {
   local file="$TQ_RUN_DIR/$1.pid" pid
   [ -f "$file" ] || return 1

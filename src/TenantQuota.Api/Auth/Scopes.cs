@@ -1,16 +1,20 @@
 using System.Security.Claims;
+using TenantQuota.Identity.Store;
 
 namespace TenantQuota.Api.Auth;
 
-/// <summary>The contract's scopes; each is also the name of the authorization policy that requires it.</summary>
+/// <summary>
+/// The contract's scopes, as the bundled identity provider issues them (defined once, in
+/// <see cref="ApiScopes"/>); each is also the name of the authorization policy that requires it.
+/// </summary>
 public static class Scopes
 {
-    public const string QuotaCheck = "quota.check";
-    public const string QuotaConsume = "quota.consume";
-    public const string TenantAdmin = "tenant.admin";
-    public const string PlatformAdmin = "platform.admin";
+    public const string QuotaCheck = ApiScopes.QuotaCheck;
+    public const string QuotaConsume = ApiScopes.QuotaConsume;
+    public const string TenantAdmin = ApiScopes.TenantAdmin;
+    public const string PlatformAdmin = ApiScopes.PlatformAdmin;
 
-    public static readonly string[] All = [QuotaCheck, QuotaConsume, TenantAdmin, PlatformAdmin];
+    public static readonly string[] All = ApiScopes.All;
 
     /// <summary>The <c>scope</c> claim is space-separated; some issuers send it as a JSON array instead.</summary>
     public static bool Has(ClaimsPrincipal user, string scope)

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using TenantQuota.Api.Errors;
+using TenantQuota.Identity.Store;
 
 namespace TenantQuota.Api.Auth;
 
@@ -9,7 +10,7 @@ namespace TenantQuota.Api.Auth;
 /// </summary>
 public sealed record TenantContext(string TenantId)
 {
-    public const string Claim = "tenant_id";
+    public const string Claim = ApiScopes.TenantIdClaim;
 
     public static ValueTask<TenantContext> BindAsync(HttpContext http) => ValueTask.FromResult(From(http.User));
 

@@ -42,6 +42,7 @@ public static class OpenApiDocumentSetup
                 new() { Name = "Entitlements", Description = "Ask, record and read quota: the hot path." },
                 new() { Name = "Plans", Description = "The quota matrix: tiers × operation classes." },
                 new() { Name = "Tenants", Description = "Tenant administration by the platform operator." },
+                new() { Name = "Clients", Description = "API credentials for a tenant's back ends (client-credentials clients of the bundled identity provider)." },
             };
             return Task.CompletedTask;
         }

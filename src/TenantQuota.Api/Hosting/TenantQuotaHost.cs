@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantQuota.Api.Auth;
+using TenantQuota.Api.Clients;
 using TenantQuota.Api.Entitlements;
 using TenantQuota.Api.Errors;
 using TenantQuota.Api.Plans;
@@ -12,6 +13,7 @@ using TenantQuota.Api.Tenants;
 using TenantQuota.Copy;
 using TenantQuota.Data;
 using TenantQuota.Domain.Matrix;
+using TenantQuota.Identity.Store;
 
 namespace TenantQuota.Api.Hosting;
 
@@ -34,6 +36,7 @@ public static class TenantQuotaHost
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<QuotaLedger>();
         services.AddSingleton<EntitlementDependencies>();
+        services.AddIdentityStore(ConnectionStringName); // API clients (Clients/); migrates the identity schema at start too
 
         services.AddTenantQuotaAuth();
         services.AddProblemJson();
@@ -83,6 +86,7 @@ public static class TenantQuotaHost
         v1.MapPlans();
         v1.MapEntitlements();
         v1.MapTenants();
+        v1.MapClients();
         return app;
     }
 
