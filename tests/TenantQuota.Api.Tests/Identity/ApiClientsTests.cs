@@ -171,3 +171,19 @@ public sealed class ApiClientsTests(IdentityStackFixture stack) : IClassFixture<
         Assert.Equal(403, (await tenantAdmin.SendAsync(HttpMethod.Get, "/v1/tenants/acme/clients")).Status);
     }
 }
+
+/// <summary>A tenant admin token for a tenant the platform never created manages nothing.</summary>
+public sealed class ApiClientsUnprovisionedTenantTests(ApiHostFixture fixture) : IClassFixture<ApiHostFixture>
+{
+    [Fact]
+    public async Task Refuses_a_token_for_a_tenant_that_was_never_provisioned_with_403()
+    {
+        var admin = fixture.Host.Client(TestTokens.For("never-created-" + Guid.NewGuid().ToString("N")[..8], "tenant.admin"));
+
+        var create = await admin.SendAsync(HttpMethod.Post, "/v1/tenant/clients", new { name = "ghost", scopes = new[] { "quota.check" } });
+        var list = await admin.SendAsync(HttpMethod.Get, "/v1/tenant/clients");
+
+        Assert.Equal((403, 403), (create.Status, list.Status));
+        Assert.EndsWith("/tenant-not-provisioned", (string)create.Json["type"]!);
+    }
+}
