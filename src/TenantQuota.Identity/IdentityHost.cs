@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -11,6 +12,8 @@ namespace TenantQuota.Identity;
 
 public static class IdentityHost
 {
+    private const string SignInAttempts = "sign-in-attempts";
+
     /// <summary>The same database as the API (its own schema, <c>identity</c>), so one connection string serves both.</summary>
     public const string ConnectionStringName = "TenantQuota";
 
@@ -32,6 +35,18 @@ public static class IdentityHost
             cookie.ExpireTimeSpan = TimeSpan.FromMinutes(30);
         });
         services.AddAntiforgery();
+        // Password guessing: a handful of sign-in attempts per minute from one address, then 429.
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(SignInAttempts, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<IOptions<IdentitySettings>>().Value.SignInAttemptsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                }));
+        });
 
         services.AddOpenIddict().AddServer(server =>
         {
@@ -71,11 +86,12 @@ public static class IdentityHost
     {
         app.UseAuthentication(); // also where OpenIddict reads and answers protocol requests
         app.UseAntiforgery();
+        app.UseRateLimiter();
 
         app.MapGet("/authorize", AuthorizeEndpoint.Handle);
         app.MapPost("/token", TokenEndpoint.Handle);
         app.MapGet(SignInPage.Path, SignInPage.Show);
-        app.MapPost(SignInPage.Path, SignInPage.Submit);
+        app.MapPost(SignInPage.Path, SignInPage.Submit).RequireRateLimiting(SignInAttempts);
         return app;
     }
 }

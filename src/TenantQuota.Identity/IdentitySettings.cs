@@ -37,6 +37,10 @@ public sealed class IdentitySettings
     /// <summary>A JSON file of clients and dashboard users to create or update at start (demo-seed.json for the demo stack).</summary>
     public string? SeedFile { get; set; }
 
+    /// <summary>Sign-in form posts allowed per minute from one address; more get 429 (password guessing).</summary>
+    [Range(1, 10_000, ErrorMessage = "Identity:SignInAttemptsPerMinute (env Identity__SignInAttemptsPerMinute) must be between 1 and 10000")]
+    public int SignInAttemptsPerMinute { get; set; } = 10;
+
     public DashboardSettings Dashboard { get; set; } = new();
 }
 

@@ -27,7 +27,7 @@ public sealed class OperationsTests(ApiHostFixture fixture) : IClassFixture<ApiH
         {
             Assert.False(string.IsNullOrWhiteSpace((string?)operation["summary"]));
             Assert.False(string.IsNullOrWhiteSpace((string?)operation["description"]));
-            Assert.Matches("^[a-z][A-Za-z]+$", (string)operation["operationId"]!);
+            Assert.Matches("^[A-Z][A-Za-z]+$", (string)operation["operationId"]!);
             Assert.Contains((string)operation["tags"]![0]!, new[] { "Entitlements", "Plans", "Tenants", "Clients" });
             Assert.All(new[] { "400", "401", "403", "503" }, status => Assert.NotNull(operation["responses"]![status]));
         });

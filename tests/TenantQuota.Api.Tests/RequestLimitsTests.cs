@@ -19,6 +19,17 @@ public sealed class RequestLimitsTests(ApiHostFixture fixture) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Answers_problem_json_even_to_a_client_that_accepts_only_text()
+    {
+        using var client = _host.Client();
+        client.DefaultRequestHeaders.Accept.ParseAdd("text/plain");
+
+        var answer = await client.SendAsync(HttpMethod.Get, "/v1/subjects/" + new string('a', 9000) + "/usage");
+
+        AssertProblem(answer, 414, ProblemTypes.UriTooLong);
+    }
+
+    [Fact]
     public async Task Refuses_a_100_KB_bearer_token_with_431_problem_json()
     {
         var answer = await _host.Client(new string('a', 100 * 1024)).SendAsync(HttpMethod.Get, "/v1/plans");

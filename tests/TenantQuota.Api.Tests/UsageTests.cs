@@ -44,4 +44,14 @@ public sealed class UsageTests(ApiHostFixture fixture) : IClassFixture<ApiHostFi
         Assert.Equal(subject, (string)usage.Json["subjectId"]!);
         Assert.Equal(3, (long)usage.Json["classes"]![0]!["used"]!);
     }
+
+    [Fact]
+    public async Task Reads_back_a_subject_id_that_older_versions_accepted()
+    {
+        var client = _host.Client(TestTokens.For(await _host.CreateTenantAsync("free"), "quota.check"));
+
+        var usage = await client.UsageAsync("john smith");
+
+        Assert.Equal((200, "john smith"), (usage.Status, (string)usage.Json["subjectId"]!));
+    }
 }

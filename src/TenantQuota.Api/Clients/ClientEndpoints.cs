@@ -32,7 +32,7 @@ public static class ClientEndpoints
     {
         var anyTenant = v1.MapGroup("/tenants/{id}/clients").RequireAuthorization(Scopes.PlatformAdmin).WithTags("Clients");
         anyTenant.MapPost("/", CreateForTenant)
-            .WithName("createTenantClient")
+            .WithName("CreateTenantClient")
             .WithSummary("Create API credentials for a tenant")
             .WithDescription("A client-credentials client of the identity provider whose tokens carry this tenant's tenant_id. " +
                 "The secret is in this answer only (it is stored hashed). Grantable scopes: quota.check, quota.consume, " +
@@ -40,12 +40,12 @@ public static class ClientEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .AcceptsJsonBody();
         anyTenant.MapGet("/", ListForTenant)
-            .WithName("listTenantClients")
+            .WithName("ListTenantClients")
             .WithSummary("List a tenant's API clients")
             .WithDescription("Without secrets. Scope platform.admin.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         anyTenant.MapDelete("/{clientId}", RevokeForTenant)
-            .WithName("revokeTenantClient")
+            .WithName("RevokeTenantClient")
             .WithSummary("Revoke a tenant's API client")
             .WithDescription("The identity provider issues it no more tokens from now on; tokens it already has live out " +
                 "their lifetime (minutes). Scope platform.admin.")
@@ -53,17 +53,17 @@ public static class ClientEndpoints
 
         var ownTenant = v1.MapGroup("/tenant/clients").RequireAuthorization(Scopes.TenantAdmin).WithTags("Clients");
         ownTenant.MapPost("/", Create)
-            .WithName("createClient")
+            .WithName("CreateClient")
             .WithSummary("Create API credentials for your tenant")
             .WithDescription("As the platform operator's variant, for the tenant of the caller's token. Grantable scopes: " +
                 "quota.check, quota.consume, tenant.admin (never platform.admin). Scope tenant.admin.")
             .AcceptsJsonBody();
         ownTenant.MapGet("/", List)
-            .WithName("listClients")
+            .WithName("ListClients")
             .WithSummary("List your tenant's API clients")
             .WithDescription("Without secrets. Scope tenant.admin.");
         ownTenant.MapDelete("/{clientId}", Revoke)
-            .WithName("revokeClient")
+            .WithName("RevokeClient")
             .WithSummary("Revoke one of your tenant's API clients")
             .WithDescription("Another tenant's client answers 404, like one that does not exist. Scope tenant.admin.")
             .ProducesProblem(StatusCodes.Status404NotFound);

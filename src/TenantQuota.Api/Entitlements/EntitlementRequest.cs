@@ -64,6 +64,18 @@ public sealed class EntitlementRequest
         return null;
     }
 
+    /// <summary>
+    /// A subject id as read back (GET …/usage): what older versions accepted still reads, so only
+    /// the basics apply here (1–200 characters, no control characters); the stricter rule is for
+    /// ids being written.
+    /// </summary>
+    public static string? ValidateSubjectIdToRead(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return "subjectId is required and must not be blank.";
+        if (value.EnumerateRunes().Count() > MaxIdLength) return $"subjectId must be at most {MaxIdLength} characters.";
+        return value.Any(char.IsControl) ? "subjectId must not contain control characters." : null;
+    }
+
     public static string? ValidateSubjectId(string? value) =>
         ValidateId(value, "subjectId") ?? (value is "." or ".."
             ? "subjectId must not be '.' or '..': a URL cannot name them, so their usage could never be read back."

@@ -11,7 +11,7 @@ public static class EntitlementsApi
         var entitlements = v1.MapGroup("").WithTags("Entitlements");
         entitlements.MapPost("/entitlements/check", CheckEndpoint.Handle)
             .RequireAuthorization(Scopes.QuotaCheck)
-            .WithName("checkEntitlement")
+            .WithName("CheckEntitlement")
             .WithSummary("Ask whether a subject may do an operation now")
             .WithDescription("Decides as consume would, from the subject's usage in the current window, and records nothing. " +
                 "A denial is an answer (200 with allowed: false), not an error. Scope quota.check.")
@@ -19,7 +19,7 @@ public static class EntitlementsApi
             .WithExamples(CheckExample, DecisionExample(recorded: false));
         entitlements.MapPost("/entitlements/consume", ConsumeEndpoint.Handle)
             .RequireAuthorization(Scopes.QuotaConsume)
-            .WithName("consumeEntitlement")
+            .WithName("ConsumeEntitlement")
             .WithSummary("Decide and, when allowed, record usage atomically")
             .WithDescription("Idempotent on idempotencyKey: the same key with the same body answers the first answer again " +
                 "(duplicate: true) and records nothing more; with another body it is a 409. A block or degrade cell never " +
@@ -29,7 +29,7 @@ public static class EntitlementsApi
             .WithExamples(ConsumeExample, DecisionExample(recorded: true));
         entitlements.MapGet("/subjects/{subjectId}/usage", UsageEndpoint.Handle)
             .RequireAuthorization(Scopes.QuotaCheck)
-            .WithName("getSubjectUsage")
+            .WithName("GetSubjectUsage")
             .WithSummary("Read a subject's usage of every operation class")
             .WithDescription("Every class of the tenant's tier in its current window, with the copy to show the subject. Scope quota.check.");
         return v1;

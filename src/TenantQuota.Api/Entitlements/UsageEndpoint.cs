@@ -19,7 +19,7 @@ public static class UsageEndpoint
         string subjectId, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
     {
         subjectId = SubjectIdFromRawPath(http) ?? subjectId;
-        if (EntitlementRequest.ValidateSubjectId(subjectId) is { } invalid)
+        if (EntitlementRequest.ValidateSubjectIdToRead(subjectId) is { } invalid)
             return Problems.Validation("subjectId", invalid);
 
         var now = deps.Now();

@@ -41,17 +41,28 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         return true;
     }
 
-    /// <summary>Npgsql marks what a retry can fix (no connection, broken connection, server shutting down, timeouts).</summary>
+    /// <summary>
+    /// The database cannot be reached or is going away: no connection, a broken one, a timeout or an
+    /// exhausted pool, a server shutting down or refusing connections. Other transient errors
+    /// (deadlocks, serialization failures, disk full) are bugs or capacity faults of ours: a 500.
+    /// </summary>
     public static bool IsDatabaseUnavailable(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
-            if (e is NpgsqlException { IsTransient: true }) return true;
+        {
+            if (e is PostgresException postgres)
+                return postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+                       || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                           or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections;
+            if (e is NpgsqlException && e.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException)
+                return true;
+        }
         return false;
     }
 
     private ProblemDetails DatabaseUnavailable(HttpContext http, Exception exception)
     {
-        logger.LogWarning("The database is unavailable for {Method} {Path}: {Error}", http.Request.Method, http.Request.Path, exception.Message);
+        logger.LogWarning(exception, "The database is unavailable for {Method} {Path}", http.Request.Method, http.Request.Path);
         http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Problem(503, ProblemTypes.ServiceUnavailable, "Temporarily unavailable.",
             $"The quota store cannot be reached right now. Retry after {RetryAfterSeconds} seconds: " +

@@ -17,12 +17,18 @@ public static class ProblemJson
         return services;
     }
 
-    /// <summary>Writes a problem answer with the given status; headers already set on the response stay.</summary>
+    /// <summary>
+    /// Writes a problem answer with the given status; headers already set on the response stay.
+    /// A client whose Accept header excludes JSON still gets problem+json: an error must never
+    /// turn into an empty answer (the problem details service declines to write then).
+    /// </summary>
     public static async Task WriteAsync(HttpContext http, ProblemDetails problem)
     {
         http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         var writer = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await writer.WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
+        if (await writer.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem })) return;
+        Complete(problem);
+        await http.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, contentType: "application/problem+json");
     }
 
     public static ProblemDetails Problem(int status, string type, string title, string detail) =>

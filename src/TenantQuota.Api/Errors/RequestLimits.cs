@@ -23,8 +23,10 @@ public static class RequestLimits
     public static void ConfigureKestrel(KestrelServerLimits limits)
     {
         limits.MaxRequestBodySize = MaxRequestBodyBytes;
-        limits.MaxRequestLineSize = 8 * MaxRequestTargetChars;
-        limits.MaxRequestHeadersTotalSize = 8 * MaxHeaderBytes;
+        // Room for the cases people actually hit (a URL a little over 8 KB; a pasted 100 KB token),
+        // so they get a readable answer; beyond this Kestrel's bare answer is fine.
+        limits.MaxRequestLineSize = 4 * MaxRequestTargetChars;
+        limits.MaxRequestHeadersTotalSize = 4 * MaxHeaderBytes;
         limits.MaxRequestHeaderCount = 2 * MaxHeaderCount;
     }
 

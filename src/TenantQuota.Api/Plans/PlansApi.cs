@@ -7,7 +7,7 @@ public static class PlansApi
     {
         v1.MapGet("/plans", (Domain.Matrix.QuotaMatrix matrix) => TypedResults.Ok(PlansEndpoint.Describe(matrix)))
             .WithTags("Plans")
-            .WithName("getPlans")
+            .WithName("GetPlans")
             .WithSummary("Read the quota matrix")
             .WithDescription("Tiers × operation classes with each cell's soft and hard limit, reset cadence and over-quota action, " +
                 "as loaded from the versioned matrix file at start. Any valid token.");

@@ -27,19 +27,19 @@ public static partial class TenantEndpoints
     {
         var tenants = v1.MapGroup("/tenants").RequireAuthorization(Scopes.PlatformAdmin).WithTags("Tenants");
         tenants.MapPost("/", Create)
-            .WithName("createTenant")
+            .WithName("CreateTenant")
             .WithSummary("Create a tenant")
             .WithDescription("Provisions a tenant on a tier, in an IANA time zone (windows reset at midnight there). " +
                 "An existing id is a 409. Scope platform.admin.")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .AcceptsJsonBody();
         tenants.MapGet("/{id}", Get)
-            .WithName("getTenant")
+            .WithName("GetTenant")
             .WithSummary("Read a tenant")
             .WithDescription("The tenant's name, tier and time zone. Scope platform.admin.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         tenants.MapPut("/{id}/tier", ChangeTier)
-            .WithName("changeTenantTier")
+            .WithName("ChangeTenantTier")
             .WithSummary("Move a tenant to another tier")
             .WithDescription("Takes effect on the tenant's next request in every API process; usage already counted in the " +
                 "current windows stays. Scope platform.admin.")

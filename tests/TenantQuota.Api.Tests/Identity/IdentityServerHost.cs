@@ -19,13 +19,16 @@ public sealed class IdentityServerHost : WebApplicationFactory<IdentityProgram>
     private readonly string _keysPath;
     private readonly int _port;
     private readonly string _connectionString;
+    private readonly Dictionary<string, string?> _settings;
     private Uri? _address;
 
     public IdentityServerHost(string keysPath) : this(keysPath, FreePort()) { }
 
-    public IdentityServerHost(string keysPath, int port, string? connectionString = null)
+    /// <param name="settings">Configuration overrides (e.g. "Identity:SignInAttemptsPerMinute").</param>
+    public IdentityServerHost(string keysPath, int port, string? connectionString = null, Dictionary<string, string?>? settings = null)
     {
         (_keysPath, _port, _connectionString) = (keysPath, port, connectionString ?? TestDatabase.ConnectionString);
+        _settings = settings ?? [];
         UseKestrel(options => options.Listen(IPAddress.Loopback, port));
     }
 
@@ -53,6 +56,7 @@ public sealed class IdentityServerHost : WebApplicationFactory<IdentityProgram>
         builder.UseSetting("Identity:KeysPath", _keysPath);
         builder.UseSetting("Identity:RequireHttps", "false");
         builder.UseSetting("Identity:SeedFile", "demo-seed.json");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 
     /// <summary>A client-credentials token request, authenticated by HTTP Basic or by form fields.</summary>
