@@ -11,6 +11,16 @@ TQ_API_PORT="${TQ_API_PORT:-5080}"
 TQ_DB_NAME="${TQ_DB_NAME:-tenantquota}"
 TQ_DB_USER="tenantquota"
 TQ_DB_PASSWORD="tenantquota"
+TQ_WORKER_PORT="${TQ_WORKER_PORT:-5090}"
+# RabbitMQ: one node per machine (Debian's rabbitmq-server, loopback only), a virtual host per use
+# (tenantquota for start.sh, tenantquota_test for test.sh) and a user of ours on both.
+TQ_RABBITMQ_PORT=5672
+TQ_RABBITMQ_VHOST="${TQ_RABBITMQ_VHOST:-tenantquota}"
+TQ_RABBITMQ_USER="tenantquota"
+TQ_RABBITMQ_PASSWORD="tenantquota"
+TQ_RABBITMQ_PIDFILE="/var/lib/rabbitmq/mnesia/rabbit@localhost.pid"
+# Erlang's port mapper listens on every interface unless told otherwise, for every Erlang command.
+export ERL_EPMD_ADDRESS=127.0.0.1
 
 log() { printf '[tenantquota] %s\n' "$*" >&2; }
 die() { printf '[tenantquota] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -120,7 +130,7 @@ wait_for_url() {
 # pid-file helpers: we stop exactly what we started, never by process name. A pid file can outlive
 # its process (a reboot; /var/tmp survives one), so a pid only counts while its command line still
 # names what we started.
-declare -A TQ_PROCESS_MARKER=([identity]="TenantQuota.Identity.dll" [api]="TenantQuota.Api.dll")
+declare -A TQ_PROCESS_MARKER=([identity]="TenantQuota.Identity.dll" [api]="TenantQuota.Api.dll" [worker]="TenantQuota.Worker.dll")
 running_pid() {
   local file="$TQ_RUN_DIR/$1.pid" pid
   [ -f "$file" ] || return 1
@@ -140,3 +150,69 @@ stop_by_pidfile() {
   fi
   rm -f "$TQ_RUN_DIR/$name.pid"
 }
+
+# ---- RabbitMQ (../shared/RECIPES.md) --------------------------------------------------------------
+# rabbitmqctl against a node that is down can hang for minutes: every call has a timeout.
+# rmqctl SECONDS ARGS...: rabbitmqctl as root (it reads the node's Erlang cookie).
+rmqctl() { local seconds="$1"; shift; as_root env ERL_EPMD_ADDRESS=127.0.0.1 timeout "$seconds" rabbitmqctl -q "$@"; }
+rabbitmq_running() { rmqctl 30 status >/dev/null 2>&1; }
+
+# The node listens on 127.0.0.1 only, its distribution port too. Written once; an operator's own
+# settings in the file are kept (ours are appended when missing).
+rabbitmq_loopback_config() {
+  local conf=/etc/rabbitmq/rabbitmq-env.conf line
+  as_root mkdir -p /etc/rabbitmq
+  as_root touch "$conf"
+  for line in "NODENAME=rabbit@localhost" "NODE_IP_ADDRESS=127.0.0.1" "NODE_PORT=$TQ_RABBITMQ_PORT" \
+              'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"'; do
+    grep -qxF "$line" "$conf" || printf '%s\n' "$line" | as_root tee -a "$conf" >/dev/null
+  done
+}
+
+# ensure_rabbitmq: install (apt) if missing, configure for loopback, start unless running, wait.
+# Sets TQ_RABBITMQ_STARTED=1 when this call started the node (so callers can stop exactly that).
+TQ_RABBITMQ_STARTED=0
+ensure_rabbitmq() {
+  command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+  rabbitmq_loopback_config
+  if rabbitmq_running; then return 0; fi
+  log "starting RabbitMQ on 127.0.0.1:$TQ_RABBITMQ_PORT"
+  as_root env ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached
+  # await_startup right after -detached fails (exit 69); wait on the pid file instead.
+  rmqctl 150 wait --timeout 120 "$TQ_RABBITMQ_PIDFILE" >/dev/null \
+    || die "RabbitMQ did not start; see /var/log/rabbitmq/"
+  TQ_RABBITMQ_STARTED=1
+}
+
+# ensure_rabbitmq_vhost NAME: the virtual host and our user with full rights on it. Idempotent.
+ensure_rabbitmq_vhost() {
+  local vhost="$1"
+  if ! rmqctl 30 list_vhosts name | grep -xF "$vhost" >/dev/null; then
+    rmqctl 30 add_vhost "$vhost" >/dev/null
+  fi
+  if ! rmqctl 30 list_users | awk '{print $1}' | grep -xF "$TQ_RABBITMQ_USER" >/dev/null; then
+    rmqctl 30 add_user "$TQ_RABBITMQ_USER" "$TQ_RABBITMQ_PASSWORD" >/dev/null
+  fi
+  rmqctl 30 set_permissions -p "$vhost" "$TQ_RABBITMQ_USER" ".*" ".*" ".*" >/dev/null
+}
+
+# recreate_rabbitmq_vhost NAME: a fresh, empty virtual host (tests: no messages from an earlier run).
+recreate_rabbitmq_vhost() {
+  if rmqctl 30 list_vhosts name | grep -xF "$1" >/dev/null; then
+    rmqctl 60 delete_vhost "$1" >/dev/null
+  fi
+  ensure_rabbitmq_vhost "$1"
+}
+
+# stop_rabbitmq: only a node that answers is stopped (an unguarded stop of a node already down
+# hung for 10 minutes here); then the Erlang port mapper goes too.
+stop_rabbitmq() {
+  command -v rabbitmqctl >/dev/null || return 0
+  if rabbitmq_running; then
+    log "stopping RabbitMQ"
+    rmqctl 120 stop "$TQ_RABBITMQ_PIDFILE" >/dev/null 2>&1 || log "RabbitMQ did not stop cleanly"
+  fi
+  command -v epmd >/dev/null && as_root epmd -kill >/dev/null 2>&1 || true
+}
+
+rabbitmq_url() { echo "amqp://$TQ_RABBITMQ_USER:$TQ_RABBITMQ_PASSWORD@127.0.0.1:$TQ_RABBITMQ_PORT/$1"; }

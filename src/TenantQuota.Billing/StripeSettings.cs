@@ -26,5 +26,8 @@ public sealed class StripeSettings
     /// <summary>The Stripe-Version to send; default the one Stripe.net pins.</summary>
     public string? ApiVersion { get; set; }
 
+    /// <summary>The version every request is pinned to, and the one webhook events are expected in (docs/decisions/0009).</summary>
+    public string PinnedApiVersion => string.IsNullOrEmpty(ApiVersion) ? Stripe.StripeConfiguration.ApiVersion : ApiVersion;
+
     public override string ToString() => $"Stripe {{ BaseUrl = {BaseUrl}, Enabled = {Enabled}, ApiVersion = {ApiVersion ?? "(Stripe.net's)"} }}";
 }

@@ -9,9 +9,11 @@ namespace TenantQuota.Data;
 /// <list type="bullet">
 /// <item>versioned migrations (Migrations/NNNN_name.sql) for tables, indexes and types: each applied
 /// once, in order, in its own transaction, and recorded in schema_migrations;</item>
-/// <item>stored functions (Functions/name.sql), one file each: re-applied whenever the file's
-/// checksum differs from the one recorded in schema_functions, so a change to a function is a
-/// diff of its file and never another copy of its body.</item>
+/// <item>stored functions (Functions/name.sql), one file each, starting with a "-- version: N" line:
+/// applied when its version is higher than the one recorded in schema_functions, so a change to a
+/// function is a diff of its file (plus a new version) and never another copy of its body. An older
+/// process that restarts during a rolling deploy never puts its older body back; a file edited
+/// without a new version stops the start.</item>
 /// </list>
 /// An advisory lock makes concurrent starts of several processes safe: one migrates, the others
 /// wait and find nothing to do.
@@ -30,6 +32,7 @@ public static class DatabaseMigrator
             await Execute(connection, """
                 CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
                 CREATE TABLE IF NOT EXISTS schema_functions (name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+                ALTER TABLE schema_functions ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 0;
                 """, cancellationToken);
 
             var applied = new List<string>();
@@ -40,15 +43,23 @@ public static class DatabaseMigrator
                 applied.Add(id);
             }
 
-            var checksums = await ReadKeys(connection, "SELECT name, checksum FROM schema_functions", cancellationToken);
+            var recorded = await ReadKeys(connection, "SELECT name, version || ':' || checksum FROM schema_functions", cancellationToken);
             foreach (var (name, sql) in Scripts("Functions"))
             {
+                var version = FunctionVersion(name, sql);
                 var checksum = Checksum(sql);
-                if (checksums.GetValueOrDefault(name) == checksum) continue;
+                if (recorded.TryGetValue(name, out var seen))
+                {
+                    var (seenVersion, seenChecksum) = (int.Parse(seen[..seen.IndexOf(':')]), seen[(seen.IndexOf(':') + 1)..]);
+                    if (version < seenVersion || (version == seenVersion && checksum == seenChecksum)) continue;
+                    if (version == seenVersion)
+                        throw new InvalidOperationException(
+                            $"Functions/{name}.sql differs from the version {version} this database has; give the changed file a higher '-- version:'.");
+                }
                 await ApplyAsync(connection, sql, """
-                    INSERT INTO schema_functions (name, checksum) VALUES ($1, $2)
-                    ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()
-                    """, [name, checksum], cancellationToken);
+                    INSERT INTO schema_functions (name, version, checksum) VALUES ($1, $2, $3)
+                    ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, checksum = EXCLUDED.checksum, applied_at = now()
+                    """, [name, version, checksum], cancellationToken);
                 applied.Add("function:" + name);
             }
             return applied;
@@ -70,6 +81,16 @@ public static class DatabaseMigrator
             using var reader = new StreamReader(stream);
             yield return (resource[prefix.Length..^".sql".Length], reader.ReadToEnd());
         }
+    }
+
+    /// <summary>The N of the file's first line, "-- version: N".</summary>
+    public static int FunctionVersion(string name, string sql)
+    {
+        const string prefix = "-- version:";
+        var firstLine = sql.AsSpan(0, sql.IndexOf('\n') is var end and >= 0 ? end : sql.Length).Trim();
+        return firstLine.StartsWith(prefix) && int.TryParse(firstLine[prefix.Length..], out var version) && version > 0
+            ? version
+            : throw new InvalidOperationException($"Functions/{name}.sql must start with a line '-- version: N' (N ≥ 1).");
     }
 
     public static string Checksum(string sql) =>

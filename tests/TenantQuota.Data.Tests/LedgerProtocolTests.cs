@@ -32,4 +32,25 @@ public sealed class LedgerProtocolTests(EmptyDatabase database) : IClassFixture<
 
         Assert.Contains(checks, check => check.Contains("level") && check.Contains($"'{LedgerProtocol.SubjectLevel}'"));
     }
+
+    /// <summary>
+    /// API processes of every version since the foundation call tq_consume with these parameters and
+    /// read these columns; a rolling deploy keeps them working only while both stay as they are.
+    /// </summary>
+    [Fact]
+    public async Task Keeps_tq_consume_callable_by_processes_of_earlier_versions()
+    {
+        var signature = await database.Column(
+            "SELECT pg_get_function_identity_arguments(p.oid) || ' -> ' || pg_get_function_result(p.oid) FROM pg_proc p WHERE p.proname = 'tq_consume'");
+
+        Assert.Equal(
+            "p_tenant_id text, p_tenant_version bigint, p_idempotency_key text, p_subject_id text, p_operation_class text, " +
+            "p_quantity bigint, p_ceiling bigint, p_tier text, p_matrix_version text, p_soft_limit bigint, p_hard_limit bigint, " +
+            "p_over_quota text, p_fallback_class text, p_window_start timestamp with time zone, p_window_end timestamp with time zone, " +
+            "p_now timestamp with time zone -> TABLE(outcome text, record_id bigint, subject_id text, operation_class text, " +
+            "quantity bigint, recorded boolean, used_before bigint, tier text, matrix_version text, soft_limit bigint, " +
+            "hard_limit bigint, over_quota text, fallback_class text, window_start timestamp with time zone, " +
+            "window_end timestamp with time zone)",
+            Assert.Single(signature));
+    }
 }

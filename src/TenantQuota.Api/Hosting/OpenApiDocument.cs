@@ -43,6 +43,7 @@ public static class OpenApiDocumentSetup
                 new() { Name = "Plans", Description = "The quota matrix: tiers × operation classes." },
                 new() { Name = "Tenants", Description = "Tenant administration by the platform operator." },
                 new() { Name = "Clients", Description = "API credentials for a tenant's back ends (client-credentials clients of the bundled identity provider)." },
+                new() { Name = "Billing", Description = "Stripe: the catalogue of tiers and overage meters, checkout and the billing portal for tenant admins, and the webhook that moves tiers." },
             };
             return Task.CompletedTask;
         }

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantQuota.Api.Auth;
+using TenantQuota.Api.Billing;
 using TenantQuota.Api.Clients;
 using TenantQuota.Api.Entitlements;
 using TenantQuota.Api.Errors;
@@ -37,6 +38,7 @@ public static class TenantQuotaHost
         services.AddSingleton<QuotaLedger>();
         services.AddSingleton<EntitlementDependencies>();
         services.AddIdentityStore(ConnectionStringName); // API clients (Clients/); migrates the identity schema at start too
+        services.AddBillingApi(); // Stripe (Billing/): off, and answering 503, unless Stripe__SecretKey is set
 
         services.AddTenantQuotaAuth();
         services.AddProblemJson();
@@ -87,6 +89,7 @@ public static class TenantQuotaHost
         v1.MapEntitlements();
         v1.MapTenants();
         v1.MapClients();
+        v1.MapBilling();
         return app;
     }
 

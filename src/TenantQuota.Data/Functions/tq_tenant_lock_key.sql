@@ -1,3 +1,4 @@
+-- version: 1
 -- The advisory lock key of a tenant. Every consume holds it shared for its transaction; a tier
 -- change holds it exclusively while it re-counts windows (TenantTierChange), so the re-count
 -- sees every usage record. Defined once, here, for SQL and for C#.

@@ -43,7 +43,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         """;
 
     private const string ConsumeSql = """
-        SELECT outcome::text AS outcome, record_id, subject_id, operation_class, quantity, recorded, used_before, tier,
+        SELECT outcome, record_id, subject_id, operation_class, quantity, recorded, used_before, tier,
                matrix_version, soft_limit, hard_limit, over_quota, fallback_class, window_start, window_end
           FROM tq_consume($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
         """;

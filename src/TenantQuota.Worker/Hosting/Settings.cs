@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TenantQuota.Worker.Hosting;
+
+/// <summary>RabbitMq__*: the broker MassTransit and the health checks connect to.</summary>
+public sealed class RabbitMqSettings
+{
+    [Required(ErrorMessage = "RabbitMq:Host (env RabbitMq__Host) is required, e.g. 127.0.0.1")]
+    public string Host { get; set; } = "127.0.0.1";
+
+    [Range(1, 65535, ErrorMessage = "RabbitMq:Port (env RabbitMq__Port) must be a TCP port")]
+    public int Port { get; set; } = 5672;
+
+    [Required(ErrorMessage = "RabbitMq:VirtualHost (env RabbitMq__VirtualHost) is required, e.g. tenantquota")]
+    public string VirtualHost { get; set; } = "/";
+
+    [Required(ErrorMessage = "RabbitMq:Username (env RabbitMq__Username) is required")]
+    public string Username { get; set; } = "guest";
+
+    [Required(ErrorMessage = "RabbitMq:Password (env RabbitMq__Password) is required")]
+    public string Password { get; set; } = "guest";
+
+    public override string ToString() => $"RabbitMQ {{ {Host}:{Port} vhost {VirtualHost} user {Username} }}";
+}
+
+/// <summary>Worker__*: the overage pipeline's queue, pacing and retries.</summary>
+public sealed class WorkerSettings : IValidatableObject
+{
+    /// <summary>The queue OverageRecordedConsumer reads; faults go to "&lt;queue&gt;_error".</summary>
+    [Required(ErrorMessage = "Worker:OverageQueue (env Worker__OverageQueue) is required")]
+    public string OverageQueue { get; set; } = "billing-overage-recorded";
+
+    /// <summary>Outbox rows claimed and published per transaction.</summary>
+    [Range(1, 10_000, ErrorMessage = "Worker:OutboxBatchSize (env Worker__OutboxBatchSize) must be 1 to 10000")]
+    public int OutboxBatchSize { get; set; } = 100;
+
+    /// <summary>How long the dispatcher waits when the outbox is empty before it looks again.</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often held overage is checked for a customer and a meter that now exist.</summary>
+    public TimeSpan HeldReleaseInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Messages one worker consumes at once (each may wait on Stripe).</summary>
+    [Range(1, 256, ErrorMessage = "Worker:ConcurrentMessageLimit (env Worker__ConcurrentMessageLimit) must be 1 to 256")]
+    public int ConcurrentMessageLimit { get; set; } = 8;
+
+    /// <summary>
+    /// Attempts after the first when Stripe is unavailable (5xx, 429, 409, network), spaced
+    /// exponentially from RetryMinInterval to RetryMaxInterval; then the message goes to the error queue.
+    /// </summary>
+    [Range(0, 100, ErrorMessage = "Worker:RetryLimit (env Worker__RetryLimit) must be 0 to 100")]
+    public int RetryLimit { get; set; } = 12;
+
+    public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>/billing/health reports "degraded" when the oldest undispatched outbox row is older.</summary>
+    public TimeSpan OutboxAgeAlert { get; set; } = TimeSpan.FromMinutes(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (name, value) in new[]
+                 {
+                     (nameof(OutboxPollInterval), OutboxPollInterval), (nameof(HeldReleaseInterval), HeldReleaseInterval),
+                     (nameof(RetryMinInterval), RetryMinInterval), (nameof(RetryMaxInterval), RetryMaxInterval), (nameof(OutboxAgeAlert), OutboxAgeAlert),
+                 })
+        {
+            if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
+                yield return new($"Worker:{name} (env Worker__{name}) must be more than 0 and at most a day, e.g. 00:00:01; it is {value}.", [name]);
+        }
+        if (RetryMaxInterval < RetryMinInterval)
+            yield return new("Worker:RetryMaxInterval (env Worker__RetryMaxInterval) must not be shorter than Worker:RetryMinInterval.", [nameof(RetryMaxInterval)]);
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TenantQuota.Billing.MeterEvents;
+using TenantQuota.Data;
+using TenantQuota.Worker.Outbox;
+using TenantQuota.Worker.Overage;
+
+namespace TenantQuota.Worker.Hosting;
+
+public static class WorkerHost
+{
+    public const string ConnectionStringName = "TenantQuota";
+
+    /// <summary>Where the worker listens unless urls / ASPNETCORE_URLS say otherwise.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5090";
+
+    public static WebApplicationBuilder AddTenantQuotaWorker(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])) builder.WebHost.UseUrls(DefaultUrl);
+
+        services.AddOptions<RabbitMqSettings>().BindConfiguration("RabbitMq").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WorkerSettings>().BindConfiguration("Worker").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<WorkerMetrics>();
+        services.AddSingleton<BrokerConnection>();
+        services.AddMeterEvents();
+
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        services.AddSingleton<HeldOverageReleaser>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeldOverageReleaser>());
+
+        services.AddMassTransit(bus =>
+        {
+            bus.AddConsumer<OverageRecordedConsumer>();
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var broker = context.GetRequiredService<IOptions<RabbitMqSettings>>().Value;
+                var worker = context.GetRequiredService<IOptions<WorkerSettings>>().Value;
+                rabbit.Host(broker.Host, (ushort)broker.Port, broker.VirtualHost, "tenantquota-worker", host =>
+                {
+                    host.Username(broker.Username);
+                    host.Password(broker.Password);
+                });
+                rabbit.ReceiveEndpoint(worker.OverageQueue, endpoint =>
+                {
+                    endpoint.PrefetchCount = worker.ConcurrentMessageLimit * 2;
+                    endpoint.ConcurrentMessageLimit = worker.ConcurrentMessageLimit;
+                    // Only what may pass is retried; Stripe refusing the event (MeterEventRejectedException)
+                    // or a bug faults at once and the message goes to "<queue>_error".
+                    endpoint.UseMessageRetry(retry =>
+                    {
+                        retry.Exponential(worker.RetryLimit, worker.RetryMinInterval, worker.RetryMaxInterval, worker.RetryMinInterval);
+                        retry.Handle<StripeUnavailableException>();
+                        retry.Handle<NpgsqlException>(e => e.IsTransient);
+                        retry.Handle<TimeoutException>();
+                    });
+                    endpoint.ConfigureConsumer<OverageRecordedConsumer>(context);
+                });
+            });
+        });
+        // The host starts without waiting for RabbitMQ, so /health/live answers while it is away;
+        // the dispatcher publishes only once the bus is up.
+        services.Configure<MassTransitHostOptions>(options =>
+        {
+            options.WaitUntilStarted = false;
+            options.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddRabbitMQ(sp => sp.GetRequiredService<BrokerConnection>().GetAsync(), name: "rabbitmq", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
+        return builder;
+    }
+
+    /// <summary>Applies pending migrations (Database:MigrateOnStart, default true), as the API does: the outbox may be new.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+        {
+            var applied = await DatabaseMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>());
+            if (applied.Count > 0) app.Logger.LogInformation("Applied migrations: {Migrations}", string.Join(", ", applied));
+        }
+    }
+
+    public static WebApplication MapTenantQuotaWorker(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = WriteHealth });
+        app.MapGet("/billing/health", BillingHealthEndpoint.Handle);
+        return app;
+    }
+
+    private static NpgsqlDataSource CreateDataSource(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} (env ConnectionStrings__{ConnectionStringName}) is required.");
+        return NpgsqlDataSource.Create(connectionString);
+    }
+
+    /// <summary>Overall status and each check's, as JSON (the API's health answers look the same).</summary>
+    private static Task WriteHealth(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }));
+    }
+}

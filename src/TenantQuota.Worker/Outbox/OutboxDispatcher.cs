@@ -1,0 +1,143 @@
+using System.Data;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TenantQuota.Contracts;
+using TenantQuota.Worker.Hosting;
+
+namespace TenantQuota.Worker.Outbox;
+
+/// <summary>
+/// Publishes billing_outbox rows (written by tq_consume in the consume's own transaction) as
+/// <see cref="OverageRecorded"/>. Each batch is one transaction: claim pending rows in usage-record
+/// order with FOR UPDATE SKIP LOCKED (so several workers share the work without waiting on each
+/// other), publish them all and wait for RabbitMQ's publisher confirms, then mark them dispatched
+/// and commit. A crash or a failed publish before the commit leaves them pending, to be published
+/// again: delivery is at least once, and the consumer is idempotent on the usage record id.
+/// When a batch was full it goes straight on; when the outbox is empty it waits for
+/// Worker:OutboxPollInterval or for <see cref="Wake"/> (the held-overage release calls it).
+/// tq_consume does not NOTIFY: that would serialise the commits of billable consumes.
+/// </summary>
+public sealed class OutboxDispatcher(
+    NpgsqlDataSource db, IBusControl bus, IOptions<WorkerSettings> settings, WorkerMetrics metrics, ILogger<OutboxDispatcher> log)
+    : BackgroundService
+{
+    private const string ClaimSql = """
+        SELECT usage_record_id, tenant_id, operation_class, quantity, occurred_at
+          FROM billing_outbox
+         WHERE dispatched_at IS NULL
+         ORDER BY usage_record_id
+         LIMIT $1
+           FOR UPDATE SKIP LOCKED
+        """;
+
+    private const string MarkSql = "UPDATE billing_outbox SET dispatched_at = now() WHERE usage_record_id = ANY($1)";
+
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(30);
+
+    // Capacity 1: a wake-up while a batch runs is kept, never lost, and several collapse into one.
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>New work may be pending (released holds): look now instead of at the next poll.</summary>
+    public void Wake()
+    {
+        try { _wake.Release(); }
+        catch (SemaphoreFullException) { /* a wake-up is already pending */ }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // A publish before the consumer's queue is bound to the message exchange would be confirmed
+        // and dropped, so nothing is published until the bus (with its receive endpoint) is up.
+        await bus.WaitForHealthStatus(BusHealthStatus.Healthy, stoppingToken);
+        log.LogInformation("Outbox dispatcher started (batch {BatchSize}, poll {PollInterval})",
+            settings.Value.OutboxBatchSize, settings.Value.OutboxPollInterval);
+
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int published;
+            try
+            {
+                published = await DispatchBatchAsync(stoppingToken);
+                failures = 0;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // PostgreSQL or RabbitMQ is away: the rows stay pending; back off, then try again.
+                failures++;
+                var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures, 5)) / 2));
+                log.LogWarning(e, "Outbox dispatch failed ({Failures} in a row); next attempt in {Delay}", failures, delay);
+                await WaitAsync(delay, stoppingToken);
+                continue;
+            }
+            if (published < settings.Value.OutboxBatchSize) await WaitAsync(settings.Value.OutboxPollInterval, stoppingToken);
+        }
+    }
+
+    /// <summary>One claim-publish-mark transaction; returns how many rows it published.</summary>
+    public async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var batch = new List<OverageRecorded>();
+        await using (var claim = new NpgsqlCommand(ClaimSql, connection, transaction))
+        {
+            claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.Value.OutboxBatchSize });
+            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                batch.Add(new OverageRecorded(
+                    reader.GetInt64("usage_record_id"),
+                    reader.GetString("tenant_id"),
+                    reader.GetString("operation_class"),
+                    reader.GetInt64("quantity"),
+                    new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime("occurred_at"), DateTimeKind.Utc))));
+        }
+        if (batch.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }
+
+        // Publish returns once RabbitMQ confirmed the message (MassTransit's publisher confirms).
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(PublishTimeout);
+            await Task.WhenAll(batch.Select(message => bus.Publish(message, context => context.MessageId = MessageIdOf(message.UsageRecordId), timeout.Token)));
+        }
+
+        await using (var mark = new NpgsqlCommand(MarkSql, connection, transaction))
+        {
+            mark.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = batch.Select(m => m.UsageRecordId).ToArray() });
+            await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        metrics.Dispatched(batch.Count);
+        log.LogDebug("Published {Count} overage messages, usage records {First}..{Last}", batch.Count, batch[0].UsageRecordId, batch[^1].UsageRecordId);
+        return batch.Count;
+    }
+
+    /// <summary>
+    /// The same message id every time a usage record is published (again), so a broker-side or
+    /// log-side view of duplicates lines up with the usage record.
+    /// </summary>
+    public static Guid MessageIdOf(long usageRecordId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        "tqoverag"u8.CopyTo(bytes);
+        BitConverter.TryWriteBytes(bytes[8..], usageRecordId);
+        return new Guid(bytes);
+    }
+
+    private async Task WaitAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try { await _wake.WaitAsync(delay, stoppingToken); }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+}
