@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib/common.sh"
 stop_by_pidfile worker
 stop_by_pidfile api
 stop_by_pidfile identity
+stop_by_pidfile localstripe # its objects are in memory: the next start.sh begins with an empty one
 stop_postgres "$TQ_STATE_DIR/pg"
 if [ -f "$TQ_RUN_DIR/rabbitmq.started" ]; then
   stop_rabbitmq

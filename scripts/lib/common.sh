@@ -12,6 +12,12 @@ TQ_DB_NAME="${TQ_DB_NAME:-tenantquota}"
 TQ_DB_USER="tenantquota"
 TQ_DB_PASSWORD="tenantquota"
 TQ_WORKER_PORT="${TQ_WORKER_PORT:-5090}"
+# LocalStripe (src/TenantQuota.LocalStripe): the local stand-in for Stripe that start.sh runs and
+# points the API and the worker at, unless Stripe__BaseUrl names another Stripe. Development values
+# only: LocalStripe accepts any sk_test_ key, and signs webhooks with this secret (its own default).
+TQ_LOCALSTRIPE_PORT="${TQ_LOCALSTRIPE_PORT:-12111}"
+TQ_DEV_STRIPE_SECRET_KEY="sk_test_tenantquota_local_development"
+TQ_DEV_STRIPE_WEBHOOK_SECRET="whsec_localstripe_development_only"
 # RabbitMQ: one node per machine (Debian's rabbitmq-server, loopback only), a virtual host per use
 # (tenantquota for start.sh, tenantquota_test for test.sh) and a user of ours on both.
 TQ_RABBITMQ_PORT=5672
@@ -130,7 +136,8 @@ wait_for_url() {
 # pid-file helpers: we stop exactly what we started, never by process name. A pid file can outlive
 # its process (a reboot; /var/tmp survives one), so a pid only counts while its command line still
 # names what we started.
-declare -A TQ_PROCESS_MARKER=([identity]="TenantQuota.Identity.dll" [api]="TenantQuota.Api.dll" [worker]="TenantQuota.Worker.dll")
+declare -A TQ_PROCESS_MARKER=([identity]="TenantQuota.Identity.dll" [api]="TenantQuota.Api.dll" [worker]="TenantQuota.Worker.dll"
+                             [localstripe]="TenantQuota.LocalStripe.dll")
 running_pid() {
   local file="$TQ_RUN_DIR/$1.pid" pid
   [ -f "$file" ] || return 1

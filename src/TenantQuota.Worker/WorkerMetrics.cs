@@ -15,6 +15,7 @@ public sealed class WorkerMetrics : IDisposable
     private readonly Counter<long> _dispatched;
     private readonly Counter<long> _sent;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _alreadyAtStripe;
     private readonly Counter<long> _held;
     private readonly Counter<long> _released;
     private readonly Counter<long> _poisoned;
@@ -25,6 +26,7 @@ public sealed class WorkerMetrics : IDisposable
         _dispatched = _meter.CreateCounter<long>("tenantquota.billing.outbox.dispatched", description: "Outbox rows published to RabbitMQ");
         _sent = _meter.CreateCounter<long>("tenantquota.billing.meter_events.sent", description: "Meter events Stripe accepted");
         _duplicates = _meter.CreateCounter<long>("tenantquota.billing.meter_events.duplicates", description: "Deliveries of an already sent usage record, skipped");
+        _alreadyAtStripe = _meter.CreateCounter<long>("tenantquota.billing.meter_events.already_at_stripe", description: "Meter events Stripe refused as a duplicate identifier: it had them already; recorded as sent");
         _held = _meter.CreateCounter<long>("tenantquota.billing.overage.held", description: "Overage held: no Stripe customer or meter yet");
         _released = _meter.CreateCounter<long>("tenantquota.billing.overage.released", description: "Held overage set pending again");
         _poisoned = _meter.CreateCounter<long>("tenantquota.billing.meter_events.poisoned", description: "Messages sent to the error queue (ALERT)");
@@ -35,6 +37,7 @@ public sealed class WorkerMetrics : IDisposable
     public void Dispatched(int count) => _dispatched.Add(count);
     public void Sent() => _sent.Add(1);
     public void DuplicateSkipped() => _duplicates.Add(1);
+    public void AlreadyAtStripe() => _alreadyAtStripe.Add(1);
     public void Held() => _held.Add(1);
     public void Released(int count) => _released.Add(count);
 

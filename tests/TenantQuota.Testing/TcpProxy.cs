@@ -4,9 +4,10 @@ using System.Net.Sockets;
 namespace TenantQuota.Testing;
 
 /// <summary>
-/// A loopback TCP forwarder in front of a real server (PostgreSQL), so a test can take the server
-/// away from an API host and give it back: <see cref="Cut"/> drops every connection and refuses new
-/// ones until <see cref="Restore"/>.
+/// A loopback TCP forwarder in front of a real server (PostgreSQL, RabbitMQ), so a test can take the
+/// server away from a host and give it back without touching the shared server: <see cref="Cut"/>
+/// drops every connection and refuses new ones until <see cref="Restore"/>. Point the host's port
+/// setting at <see cref="Port"/> (e.g. RabbitMq__Port for the worker).
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -17,6 +18,8 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<TcpClient> _open = [];
     private readonly Task _accepting;
     private volatile bool _cut;
+    private int _forwarded;
+    private int _refused;
 
     public TcpProxy(string targetHost, int targetPort)
     {
@@ -27,6 +30,12 @@ public sealed class TcpProxy : IAsyncDisposable
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Connections forwarded so far (a client that reconnects after a cut counts again).</summary>
+    public int Forwarded => Volatile.Read(ref _forwarded);
+
+    /// <summary>Connection attempts closed at once because the proxy was cut.</summary>
+    public int Refused => Volatile.Read(ref _refused);
 
     public void Cut()
     {
@@ -49,9 +58,11 @@ public sealed class TcpProxy : IAsyncDisposable
             catch (OperationCanceledException) { return; }
             if (_cut)
             {
+                Interlocked.Increment(ref _refused);
                 inbound.Dispose();
                 continue;
             }
+            Interlocked.Increment(ref _forwarded);
             _ = ForwardAsync(inbound);
         }
     }

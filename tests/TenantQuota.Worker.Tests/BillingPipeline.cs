@@ -67,19 +67,30 @@ public sealed class BillingPipeline : IAsyncLifetime
         Worker = await StartWorkerAsync();
     }
 
-    /// <summary>Another worker process over the same database, queue and Stripe.</summary>
-    public Task<WorkerProcess> StartWorkerAsync() => WorkerProcess.StartAsync(new Dictionary<string, string?>(TestRabbitMq.Settings())
+    /// <summary>
+    /// Another worker process over the same database, queue and Stripe. Its schedules (reconciliation, billing
+    /// housekeeping) are off unless <paramref name="overrides"/> turn them on: a reconciliation would send what
+    /// other tests leave unsent on purpose.
+    /// </summary>
+    public Task<WorkerProcess> StartWorkerAsync(IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        ["ConnectionStrings:TenantQuota"] = Database.ConnectionString,
-        ["Stripe:SecretKey"] = SecretKey,
-        ["Stripe:BaseUrl"] = Stripe.ApiBase,
-        ["Worker:OverageQueue"] = Queue,
-        ["Worker:OutboxPollInterval"] = "00:00:00.100",
-        ["Worker:HeldReleaseInterval"] = "00:00:00.200",
-        ["Worker:RetryLimit"] = "10",
-        ["Worker:RetryMinInterval"] = "00:00:00.050",
-        ["Worker:RetryMaxInterval"] = "00:00:00.500",
-    });
+        var settings = new Dictionary<string, string?>(TestRabbitMq.Settings())
+        {
+            ["ConnectionStrings:TenantQuota"] = Database.ConnectionString,
+            ["Stripe:SecretKey"] = SecretKey,
+            ["Stripe:BaseUrl"] = Stripe.ApiBase,
+            ["Worker:OverageQueue"] = Queue,
+            ["Worker:OutboxPollInterval"] = "00:00:00.100",
+            ["Worker:HeldReleaseInterval"] = "00:00:00.200",
+            ["Worker:RetryLimit"] = "10",
+            ["Worker:RetryMinInterval"] = "00:00:00.050",
+            ["Worker:RetryMaxInterval"] = "00:00:00.500",
+            ["Worker:ReconcileInterval"] = "00:00:00",
+            ["Worker:BillingHousekeepingInterval"] = "00:00:00",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+        return WorkerProcess.StartAsync(settings);
+    }
 
     /// <summary>A back end of the tenant, with a real minted token.</summary>
     public HttpClient Backend(string tenant) => Api.Client(TestTokens.For(tenant, "quota.check", "quota.consume"));
@@ -118,26 +129,16 @@ public sealed class BillingPipeline : IAsyncLifetime
     }
 
     /// <summary>The meter events LocalStripe accepted for one identifier (GET /_meter_events).</summary>
-    public async Task<List<JsonObject>> AcceptedMeterEventsAsync(long usageRecordId)
-    {
-        var all = await StripeAdmin.GetFromJsonAsync<JsonObject>("/_meter_events");
-        return all!["events"]!.AsArray().Select(e => e!.AsObject()).Where(e => (string?)e["identifier"] == usageRecordId.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-    }
+    public Task<List<JsonObject>> AcceptedMeterEventsAsync(long usageRecordId) => StripeAdmin.AcceptedMeterEventsAsync(usageRecordId);
 
     /// <summary>Every meter-event request LocalStripe received for one identifier (GET /_requests), retries and faults included.</summary>
-    public async Task<List<JsonObject>> MeterEventRequestsAsync(long usageRecordId)
-    {
-        var all = await StripeAdmin.GetFromJsonAsync<JsonArray>("/_requests?path=/v1/billing/meter_events");
-        return all!.Select(r => r!.AsObject())
-            .Where(r => (string?)r["params"]?["identifier"] == usageRecordId.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-    }
+    public Task<List<JsonObject>> MeterEventRequestsAsync(long usageRecordId) => StripeAdmin.MeterEventRequestsAsync(usageRecordId);
 
     /// <summary>Makes LocalStripe answer the next <paramref name="count"/> meter-event requests with <paramref name="status"/> (POST /_faults).</summary>
-    public async Task InjectMeterEventFaultAsync(int status, int count)
-    {
-        var response = await StripeAdmin.PostAsJsonAsync("/_faults", new { pathPrefix = "/v1/billing/meter_events", method = "POST", status, count });
-        response.EnsureSuccessStatusCode();
-    }
+    public Task InjectMeterEventFaultAsync(int status, int count) => StripeAdmin.InjectMeterEventFaultAsync(status, count);
+
+    /// <summary>Drops every fault not yet used (DELETE /_faults), so a test starts from a Stripe that answers.</summary>
+    public async Task ClearFaultsAsync() => (await StripeAdmin.DeleteAsync("/_faults")).EnsureSuccessStatusCode();
 
     public async Task<JsonObject> BillingHealthAsync()
     {

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Stripe;
+using Stripe.Billing;
 using TenantQuota.Contracts;
 using TenantQuota.Testing;
 
@@ -217,6 +220,42 @@ public sealed class MeterEventTests(BillingPipeline pipeline)
             Assert.Single(await pipeline.AcceptedMeterEventsAsync(id));
             Assert.Single(await pipeline.MeterEventRequestsAsync(id));
         }
+    }
+
+    [Fact]
+    public async Task Records_as_sent_an_overage_Stripe_refuses_as_a_duplicate_identifier_instead_of_faulting_it()
+    {
+        await pipeline.ClearFaultsAsync();
+        var tenant = await pipeline.Api.CreateTenantAsync("pro");
+        var customer = await new CustomerService(pipeline.StripeClient).CreateAsync(new CustomerCreateOptions { Name = tenant });
+        var client = pipeline.Backend(tenant);
+        await client.ConsumeAsync(Consume("fill", 400));
+        await client.ConsumeAsync(Consume("over", 4));
+        var id = await pipeline.UsageRecordIdAsync(tenant, "over");
+        await Eventually.Until(() => pipeline.Database.ScalarAsync<string>("SELECT reason FROM billing_overage_holds WHERE usage_record_id = $1", id),
+            reason => reason == "no_customer", "the overage to be held");
+        // Stripe gets the event first by another road (reconciliation, or an attempt whose answer was lost), under another Idempotency-Key.
+        await new MeterEventService(pipeline.StripeClient).CreateAsync(new MeterEventCreateOptions
+        {
+            EventName = pipeline.EventNames["drafts"], Identifier = id.ToString(CultureInfo.InvariantCulture),
+            Payload = new() { ["stripe_customer_id"] = customer.Id, ["value"] = "4" }, Timestamp = (await pipeline.OutboxRowsAsync(tenant)).Single().OccurredAt.UtcDateTime,
+        });
+        var before = await pipeline.BillingHealthAsync();
+
+        await pipeline.Database.ExecuteAsync("INSERT INTO billing_customers (tenant_id, stripe_customer_id, created_at) VALUES ($1, $2, now())", tenant, customer.Id);
+        var recordedFor = await Eventually.Until(
+            () => pipeline.Database.ScalarAsync<string>("SELECT stripe_customer_id FROM billing_meter_events WHERE usage_record_id = $1", id),
+            c => c is not null, "the overage to be recorded as sent");
+
+        var requests = await pipeline.MeterEventRequestsAsync(id);
+        var after = await pipeline.BillingHealthAsync();
+        Assert.Equal(customer.Id, recordedFor);
+        Assert.Equal([200, 400], requests.Select(r => r["status"]!.GetValue<int>()));
+        Assert.Equal($"meter-event-{id}", (string?)requests[1]["idempotencyKey"]);
+        Assert.Single(await pipeline.AcceptedMeterEventsAsync(id));
+        Assert.Equal(0, await pipeline.Database.ScalarAsync<long>("SELECT count(*) FROM billing_overage_holds WHERE usage_record_id = $1", id));
+        Assert.Equal((before["poisonedSinceStart"]!.GetValue<long>(), before["errorQueueDepth"]!.GetValue<long>()),
+            (after["poisonedSinceStart"]!.GetValue<long>(), after["errorQueueDepth"]!.GetValue<long>()));
     }
 
     private Task RestoreMeterAsync(string meter) => pipeline.Database.ExecuteAsync(

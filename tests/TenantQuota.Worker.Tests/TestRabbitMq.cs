@@ -39,4 +39,15 @@ public static class TestRabbitMq
             catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404) { /* not declared yet */ }
         }
     }
+
+    /// <summary>Deletes queues a test declared for itself (absent ones are fine).</summary>
+    public static async Task DeleteAsync(params string[] queues)
+    {
+        await using var connection = await ConnectAsync();
+        foreach (var queue in queues)
+        {
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.QueueDeleteAsync(queue);
+        }
+    }
 }

@@ -27,4 +27,21 @@ public sealed class WorkerStartupTests(BillingPipeline pipeline)
 
         Assert.Contains("Worker__OutboxPollInterval", error.Message);
     }
+
+    [Theory]
+    [InlineData("Worker:ReconcileDays", "36", "Worker__ReconcileDays")]
+    [InlineData("Worker:ReconcileInterval", "-00:00:01", "Worker__ReconcileInterval")]
+    [InlineData("Worker:BillingHousekeepingInterval", "2.00:00:00", "Worker__BillingHousekeepingInterval")]
+    public async Task Refuses_to_start_with_a_schedule_setting_out_of_range_and_names_it(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?>(TestRabbitMq.Settings())
+        {
+            ["ConnectionStrings:TenantQuota"] = pipeline.Database.ConnectionString,
+            [key] = value,
+        };
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => WorkerProcess.StartAsync(settings));
+
+        Assert.Contains(named, error.Message);
+    }
 }

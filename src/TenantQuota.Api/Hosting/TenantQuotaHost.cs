@@ -30,8 +30,8 @@ public static class TenantQuotaHost
         services.AddOptions<QuotaSettings>().BindConfiguration("Quota").ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => LoadMatrix(sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<IOptions<QuotaSettings>>().Value));
-        services.AddSingleton(sp => QuotaCopy.Load(Resolve(sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<IOptions<QuotaSettings>>().Value.TemplatesPath)));
+        services.AddSingleton(sp => HostFiles.LoadMatrix(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.MatrixPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        services.AddSingleton(sp => QuotaCopy.Load(HostFiles.Resolve(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.TemplatesPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath)));
         services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>()));
         services.AddDbContext<TenantQuotaDb>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<TenantDirectory>();
@@ -91,21 +91,6 @@ public static class TenantQuotaHost
         v1.MapClients();
         v1.MapBilling();
         return app;
-    }
-
-    private static QuotaMatrix LoadMatrix(IHostEnvironment environment, QuotaSettings settings)
-    {
-        var path = Resolve(environment, settings.MatrixPath);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Quota:MatrixPath points at '{path}', which does not exist.", path);
-        return QuotaMatrixParser.Parse(File.ReadAllText(path));
-    }
-
-    /// <summary>Relative paths are looked up next to the binaries first (where the build copies them), then under the content root.</summary>
-    private static string Resolve(IHostEnvironment environment, string path)
-    {
-        if (Path.IsPathRooted(path)) return path;
-        var besideBinaries = Path.Combine(AppContext.BaseDirectory, path);
-        return File.Exists(besideBinaries) || Directory.Exists(besideBinaries) ? besideBinaries : Path.Combine(environment.ContentRootPath, path);
     }
 
     private static NpgsqlDataSource CreateDataSource(IConfiguration configuration)

@@ -6,7 +6,8 @@ namespace TenantQuota.LocalStripe.Resources;
 
 /// <summary>
 /// POST/GET /v1/prices, GET/POST /v1/prices/{price}: per-unit prices, one-time or recurring (licensed or
-/// metered on a meter). An update changes active, nickname, metadata and lookup_key; amounts never change.
+/// metered on a meter). An update changes active, nickname, metadata and lookup_key (transfer_lookup_key
+/// takes it over); amounts never change, which is why the catalogue sync archives a superseded price.
 /// </summary>
 internal static class Prices
 {
@@ -80,19 +81,26 @@ internal static class Prices
         return holder;
     }
 
+    /// <summary>
+    /// POST /v1/prices/{price}: active, nickname, metadata, lookup_key (taking it from the price that holds it
+    /// only with transfer_lookup_key=true). Amounts, currency and recurrence never change. Every check runs
+    /// before anything changes, so a refused update leaves both prices as they were.
+    /// </summary>
     private static StripeReply Update(StripeCall call)
     {
         var form = call.Params;
         var price = Find(call.Store, call.Route("price"), null);
-        if (form.String("lookup_key") is { } lookupKey)
-        {
-            var holder = LookupKeyHolder(call, lookupKey.Length == 0 ? null : lookupKey, except: (string)price["id"]!);
-            if (holder is not null) holder["lookup_key"] = null;
-            price["lookup_key"] = lookupKey.Length == 0 ? null : lookupKey;
-        }
+
+        var metadata = new JsonObject { ["metadata"] = price["metadata"]?.DeepClone() };
+        Objects.ApplyMetadata(metadata, form["metadata"]);
+        var lookupKey = form.String("lookup_key");
+        var holder = lookupKey is { Length: > 0 } ? LookupKeyHolder(call, lookupKey, except: (string)price["id"]!) : null;
+
+        if (holder is not null) holder["lookup_key"] = null;
+        if (lookupKey is not null) price["lookup_key"] = lookupKey.Length == 0 ? null : lookupKey;
         if (form.Bool("active") is { } active) price["active"] = active;
         Modeled.SetStrings(price, form, "nickname");
-        Objects.ApplyMetadata(price, form["metadata"]);
+        price["metadata"] = metadata["metadata"]!.DeepClone();
         return StripeReply.Ok(Objects.Answer(call, price));
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using TenantQuota.Billing.Reconciliation;
 
 namespace TenantQuota.Worker.Hosting;
 
@@ -23,7 +24,7 @@ public sealed class RabbitMqSettings
     public override string ToString() => $"RabbitMQ {{ {Host}:{Port} vhost {VirtualHost} user {Username} }}";
 }
 
-/// <summary>Worker__*: the overage pipeline's queue, pacing and retries.</summary>
+/// <summary>Worker__*: the overage pipeline's queue, pacing and retries, and the billing schedules.</summary>
 public sealed class WorkerSettings : IValidatableObject
 {
     /// <summary>The queue OverageRecordedConsumer reads; faults go to "&lt;queue&gt;_error".</summary>
@@ -58,6 +59,21 @@ public sealed class WorkerSettings : IValidatableObject
     /// <summary>/billing/health reports "degraded" when the oldest undispatched outbox row is older.</summary>
     public TimeSpan OutboxAgeAlert { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often our overage is reconciled with Stripe's meter event summaries; 0 turns it off. One worker at a time does it.</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The UTC days reconciled, today included (the CLI's reconcile --days overrides it).</summary>
+    [Range(1, ReconciliationWindow.MaxDays, ErrorMessage = "Worker:ReconcileDays (env Worker__ReconcileDays) must be 1 to 35: Stripe takes meter events up to 35 days old")]
+    public int ReconcileDays { get; set; } = ReconciliationWindow.Default.Days;
+
+    /// <summary>Usage newer than this is left to the pipeline and to Stripe's eventually consistent summaries until the next run.</summary>
+    public TimeSpan ReconcileSettleTime { get; set; } = ReconciliationWindow.Default.SettleTime;
+
+    /// <summary>How often past-due subscriptions past their grace period are moved to the free tier and stored Stripe events left unprocessed are acted on; 0 turns it off.</summary>
+    public TimeSpan BillingHousekeepingInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    public ReconciliationWindow ReconciliationWindow => new(ReconcileDays, ReconcileSettleTime);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var (name, value) in new[]
@@ -68,6 +84,15 @@ public sealed class WorkerSettings : IValidatableObject
         {
             if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
                 yield return new($"Worker:{name} (env Worker__{name}) must be more than 0 and at most a day, e.g. 00:00:01; it is {value}.", [name]);
+        }
+        foreach (var (name, value) in new[]
+                 {
+                     (nameof(ReconcileInterval), ReconcileInterval), (nameof(ReconcileSettleTime), ReconcileSettleTime),
+                     (nameof(BillingHousekeepingInterval), BillingHousekeepingInterval),
+                 })
+        {
+            if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))
+                yield return new($"Worker:{name} (env Worker__{name}) must be between 0 and a day, e.g. 01:00:00; it is {value}.", [name]);
         }
         if (RetryMaxInterval < RetryMinInterval)
             yield return new("Worker:RetryMaxInterval (env Worker__RetryMaxInterval) must not be shorter than Worker:RetryMinInterval.", [nameof(RetryMaxInterval)]);

@@ -1,13 +1,20 @@
 using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TenantQuota.Billing;
 using TenantQuota.Billing.MeterEvents;
+using TenantQuota.Billing.Reconciliation;
 using TenantQuota.Data;
+using TenantQuota.Domain.Matrix;
 using TenantQuota.Worker.Outbox;
 using TenantQuota.Worker.Overage;
+using TenantQuota.Worker.Reconciliation;
+using TenantQuota.Worker.Subscriptions;
 
 namespace TenantQuota.Worker.Hosting;
 
@@ -23,21 +30,25 @@ public static class WorkerHost
         var services = builder.Services;
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])) builder.WebHost.UseUrls(DefaultUrl);
 
+        services.AddWorkerBilling();
         services.AddOptions<RabbitMqSettings>().BindConfiguration("RabbitMq").ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<WorkerSettings>().BindConfiguration("Worker").ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<WorkerMetrics>();
         services.AddSingleton<BrokerConnection>();
-        services.AddMeterEvents();
 
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         services.AddSingleton<HeldOverageReleaser>();
         services.AddHostedService(sp => sp.GetRequiredService<HeldOverageReleaser>());
+        services.AddSingleton<ReconciliationSchedule>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReconciliationSchedule>());
+        services.AddSingleton<BillingHousekeeping>();
+        services.AddHostedService(sp => sp.GetRequiredService<BillingHousekeeping>());
 
         services.AddMassTransit(bus =>
         {
+            // MassTransit reports usage to its vendor over the internet unless told not to; our
+            // workers talk to RabbitMQ, PostgreSQL and Stripe only.
+            bus.DisableUsageTelemetry();
             bus.AddConsumer<OverageRecordedConsumer>();
             bus.UsingRabbitMq((context, rabbit) =>
             {
@@ -79,13 +90,38 @@ public static class WorkerHost
         return builder;
     }
 
-    /// <summary>Applies pending migrations (Database:MigrateOnStart, default true), as the API does: the outbox may be new.</summary>
-    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    /// <summary>
+    /// What the worker host and the CLI verbs share: Worker__* settings, PostgreSQL (ConnectionStrings__TenantQuota),
+    /// the quota matrix (Quota__MatrixPath, found as the API finds it), Stripe__* and Billing__* (checked against
+    /// the matrix when billing is on), the meter-event sender and reconciliation.
+    /// </summary>
+    public static IServiceCollection AddWorkerBilling(this IServiceCollection services)
     {
-        if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+        services.AddOptions<WorkerSettings>().BindConfiguration("Worker").ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>()));
+        services.AddDbContext<TenantQuotaDb>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<TenantDirectory>();
+        services.AddSingleton(sp => HostFiles.LoadMatrix(
+            sp.GetRequiredService<IConfiguration>()["Quota:MatrixPath"] ?? HostFiles.DefaultMatrixPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        services.AddBilling();
+        services.AddOverageReconciliation();
+        return services;
+    }
+
+    /// <summary>
+    /// Applies pending migrations (Database:MigrateOnStart, default true), as the API does: the outbox may be
+    /// new; and fails fast on a missing or bad quota matrix.
+    /// </summary>
+    public static Task PrepareDatabaseAsync(this WebApplication app) => PrepareDatabaseAsync(app.Services, app.Configuration, app.Logger);
+
+    public static async Task PrepareDatabaseAsync(IServiceProvider services, IConfiguration configuration, ILogger logger, CancellationToken cancellationToken = default)
+    {
+        _ = services.GetRequiredService<QuotaMatrix>();
+        if (configuration.GetValue("Database:MigrateOnStart", true))
         {
-            var applied = await DatabaseMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>());
-            if (applied.Count > 0) app.Logger.LogInformation("Applied migrations: {Migrations}", string.Join(", ", applied));
+            var applied = await DatabaseMigrator.MigrateAsync(services.GetRequiredService<NpgsqlDataSource>(), cancellationToken);
+            if (applied.Count > 0) logger.LogInformation("Applied migrations: {Migrations}", string.Join(", ", applied));
         }
     }
 

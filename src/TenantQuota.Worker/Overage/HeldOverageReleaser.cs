@@ -47,7 +47,7 @@ public sealed class HeldOverageReleaser(
                 log.LogWarning(e, "Releasing held overage failed; trying again in {Interval}", settings.Value.HeldReleaseInterval);
             }
         }
-        while (await WaitAsync(timer, stoppingToken));
+        while (await Schedules.WaitAsync(timer, stoppingToken));
     }
 
     /// <summary>One release pass; returns how many held usage records were set pending again.</summary>
@@ -62,11 +62,5 @@ public sealed class HeldOverageReleaser(
             dispatcher.Wake();
         }
         return released;
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try { return await timer.WaitForNextTickAsync(stoppingToken); }
-        catch (OperationCanceledException) { return false; }
     }
 }

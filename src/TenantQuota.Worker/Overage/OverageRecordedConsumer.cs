@@ -12,8 +12,11 @@ namespace TenantQuota.Worker.Overage;
 /// <summary>
 /// Turns one <see cref="OverageRecorded"/> into one Stripe meter event. Delivery is at least once,
 /// so it is idempotent three ways: billing_meter_events (a record already sent is skipped), a
-/// transaction-scoped lock per usage record (two deliveries in flight at once take turns), and
-/// towards Stripe the usage record id as the meter event's identifier and Idempotency-Key.
+/// transaction-scoped lock per usage record (two deliveries in flight at once take turns, and so do a
+/// delivery and reconciliation: <see cref="SentMeterEvents"/>), and towards Stripe the usage record id
+/// as the meter event's identifier and Idempotency-Key. Stripe refusing the identifier as a duplicate
+/// means it has the event already (sent by reconciliation, or by an attempt whose record was lost):
+/// recorded as sent, not a fault.
 /// A tenant without a Stripe customer, or a class without a meter, is held (no Stripe call) and
 /// released later by <see cref="HeldOverageReleaser"/>; overage is never dropped.
 /// Stripe unavailable → <see cref="StripeUnavailableException"/>, retried with backoff by the
@@ -23,14 +26,6 @@ public sealed class OverageRecordedConsumer(
     NpgsqlDataSource db, MeterEventSender sender, IOptions<StripeSettings> stripe, IOptions<WorkerSettings> settings,
     WorkerMetrics metrics, TimeProvider clock, ILogger<OverageRecordedConsumer> log) : IConsumer<OverageRecorded>
 {
-    // The lock key space of "one usage record's meter event"; the two-int form keeps it apart from
-    // the tenant locks of tq_consume and the migrator's lock (both single bigint keys).
-    private const int MeterEventLockSpace = 0x7451_4d45; // "tQME"
-
-    // Its own statement: the lookup after it must take its snapshot once the lock is held, so
-    // that it sees what a delivery that held the lock before has committed.
-    private const string LockSql = "SELECT pg_advisory_xact_lock($1, hashint8($2))";
-
     private const string LookupSql = """
         SELECT EXISTS (SELECT 1 FROM billing_meter_events e WHERE e.usage_record_id = $1) AS already_sent,
                (SELECT c.stripe_customer_id FROM billing_customers c WHERE c.tenant_id = $2) AS stripe_customer_id,
@@ -43,13 +38,6 @@ public sealed class OverageRecordedConsumer(
         ON CONFLICT (usage_record_id) DO UPDATE SET reason = EXCLUDED.reason
         """;
 
-    private const string RecordSql = """
-        INSERT INTO billing_meter_events (usage_record_id, tenant_id, stripe_customer_id, event_name, quantity, occurred_at, sent_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
-        """;
-
-    private const string UnholdSql = "DELETE FROM billing_overage_holds WHERE usage_record_id = $1";
-
     public async Task Consume(ConsumeContext<OverageRecorded> context)
     {
         var overage = context.Message;
@@ -59,7 +47,7 @@ public sealed class OverageRecordedConsumer(
 
         bool alreadySent;
         string? customer, eventName;
-        await ExecuteAsync(connection, transaction, LockSql, cancellationToken, MeterEventLockSpace, overage.UsageRecordId);
+        await SentMeterEvents.LockAsync(connection, transaction, overage.UsageRecordId, cancellationToken);
         await using (var lookup = new NpgsqlCommand(LookupSql, connection, transaction))
         {
             lookup.Parameters.Add(new NpgsqlParameter<long> { TypedValue = overage.UsageRecordId });
@@ -93,9 +81,14 @@ public sealed class OverageRecordedConsumer(
         }
 
         var request = new MeterEventRequest(overage.UsageRecordId, customer!, eventName!, overage.Quantity, overage.OccurredAt);
+        var alreadyAtStripe = false;
         try
         {
             await sender.SendAsync(request, cancellationToken);
+        }
+        catch (MeterEventRejectedException e) when (SentMeterEvents.IsDuplicateIdentifier(e))
+        {
+            alreadyAtStripe = true;
         }
         catch (MeterEventRejectedException e)
         {
@@ -114,10 +107,15 @@ public sealed class OverageRecordedConsumer(
             throw;
         }
 
-        await ExecuteAsync(connection, transaction, RecordSql, cancellationToken, overage.UsageRecordId, overage.TenantId, customer!, eventName!,
-            overage.Quantity, overage.OccurredAt.ToUniversalTime(), clock.GetUtcNow().ToUniversalTime());
-        await ExecuteAsync(connection, transaction, UnholdSql, cancellationToken, overage.UsageRecordId);
+        await SentMeterEvents.RecordAsync(connection, transaction, request, overage.TenantId, clock.GetUtcNow(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (alreadyAtStripe)
+        {
+            metrics.AlreadyAtStripe();
+            log.LogInformation("Stripe already has the meter event of usage record {UsageRecordId} (tenant {TenantId}, {EventName}): it refused the identifier " +
+                               "as a duplicate; recorded as sent", overage.UsageRecordId, overage.TenantId, eventName);
+            return;
+        }
         metrics.Sent();
         log.LogInformation("Meter event sent for usage record {UsageRecordId} (tenant {TenantId}, {EventName}, value {Quantity})",
             overage.UsageRecordId, overage.TenantId, eventName, overage.Quantity);

@@ -1,0 +1,24 @@
+-- Overage: POST /v1/entitlements/consume, drafts, quantity 1, a new idempotency key per request
+-- ("ov-<run>-<phase>-t<thread>-<counter>"), subjects ov-0 .. ov-(BENCH_OV_SUBJECTS-1) in turn, threads
+-- striped. bench/overage/run.sh fills every subject to the pro tier's drafts hard limit (400 a day)
+-- first, so every request here is billable: one usage record, one outbox row, one meter event.
+-- The BENCH result line and status counting come from ../wrk/common.lua.
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "../wrk/common.lua")
+
+local subjects = tonumber(os.getenv("BENCH_OV_SUBJECTS") or "64")
+wrk.method = "POST"
+wrk.path = "/v1/entitlements/consume"
+wrk.headers["Content-Type"] = "application/json"
+
+local key_prefix
+local counter = 0
+function init(args)
+  key_prefix = "ov-" .. bench.run_id .. "-" .. bench.phase .. "-t" .. thread_id .. "-"
+end
+function request()
+  counter = counter + 1
+  local subject = ((counter - 1) * bench.threads + thread_id) % subjects
+  local body = '{"subjectId":"ov-' .. subject ..
+    '","operationClass":"drafts","quantity":1,"idempotencyKey":"' .. key_prefix .. counter .. '"}'
+  return wrk.format(nil, nil, nil, body)
+end
