@@ -32,7 +32,11 @@ public sealed class ReconciliationScheduleTests
             var sent = await Eventually.Until(() => stack.StripeAdmin.AcceptedMeterEventsAsync(id), events => events.Count > 0, "the reconciliation to send the lost overage");
 
             Assert.Equal((customer, "6"), ((string?)Assert.Single(sent)["payload"]!["stripe_customer_id"], (string?)sent[0]["payload"]!["value"]));
-            Assert.Equal(customer, await stack.Database.ScalarAsync<string>("SELECT stripe_customer_id FROM billing_meter_events WHERE usage_record_id = $1", id));
+            // The worker records the event as sent right after Stripe accepted it, in its own transaction.
+            var recorded = await Eventually.Until(
+                () => stack.Database.ScalarAsync<string>("SELECT stripe_customer_id FROM billing_meter_events WHERE usage_record_id = $1", id),
+                value => value is not null, "the reconciliation to record the event as sent");
+            Assert.Equal(customer, recorded);
         }
         finally
         {
