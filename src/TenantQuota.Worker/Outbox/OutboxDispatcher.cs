@@ -103,7 +103,14 @@ public sealed class OutboxDispatcher(
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             timeout.CancelAfter(PublishTimeout);
-            await Task.WhenAll(batch.Select(message => bus.Publish(message, context => context.MessageId = MessageIdOf(message.UsageRecordId), timeout.Token)));
+            // Mandatory: a message no queue is bound for (the queue deleted, a node back without its
+            // definitions) comes back as MessageReturnedException instead of being confirmed and
+            // dropped, so the batch rolls back and its rows stay pending.
+            await Task.WhenAll(batch.Select(message => bus.Publish(message, context =>
+            {
+                context.MessageId = MessageIdOf(message.UsageRecordId);
+                //MUTANT context.Mandatory = true;
+            }, timeout.Token)));
         }
 
         await using (var mark = new NpgsqlCommand(MarkSql, connection, transaction))

@@ -50,8 +50,8 @@ public sealed class BrokerOutageTests(FaultPipeline pipeline, ITestOutputHelper 
         var cut = Stopwatch.StartNew();
         var atCut = await stream.LedgerAsync();
         await Eventually.Until(async () => (bus.CheckHealth().Status, proxy.Refused, (await stream.LedgerAsync()).Produced - atCut.Produced),
-            s => s.Status != BusHealthStatus.Healthy && s.Refused >= 2 && s.Item3 >= 40,
-            "the worker to lose RabbitMQ and be refused twice reconnecting, while 40 more billable records are produced");
+            s => s.Status != BusHealthStatus.Healthy && s.Refused >= 1 && s.Item3 >= 40,
+            "the worker to lose RabbitMQ and be refused reconnecting, while 40 more billable records are produced");
         var readyDuringCut = (await http.GetAsync("/health/ready")).StatusCode;
         var duringCut = await stream.LedgerAsync();
         var refusedDuringCut = proxy.Refused;
@@ -60,9 +60,12 @@ public sealed class BrokerOutageTests(FaultPipeline pipeline, ITestOutputHelper 
         proxy.Restore();
         var cutFor = cut.Elapsed;
         var restored = Stopwatch.StartNew();
+        // MassTransit reconnects on a backoff that grows with the outage: mostly 5-9 s after this short cut, but 28 s seen
+        // after a 5 s one and 23 s after a 45 s one; the deadline is for that, the test normally ends well within 30 s.
         try
         {
-            await Eventually.Until(stream.LedgerAsync, l => l.Sent >= duringCut.Produced, "the overage produced during the cut to reach Stripe");
+            await Eventually.Until(stream.LedgerAsync, l => l.Sent >= duringCut.Produced, "the overage produced during the cut to reach Stripe",
+                TimeSpan.FromSeconds(60));
         }
         catch (TimeoutException)
         {
