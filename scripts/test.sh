@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test against real services: a test PostgreSQL cluster of its own (127.0.0.1:55433,
-# durability switched off for speed, never used by scripts/start.sh), RabbitMQ (virtual host
-# tenantquota_test, recreated per run; never the stack's tenantquota) and the bundled identity
+# durability switched off for speed, never used by scripts/start.sh), RabbitMQ (virtual hosts of this
+# run's own, one per test suite, deleted at the end; never the stack's tenantquota) and the bundled identity
 # provider and LocalStripe (the tests host them themselves, in-process). Prints "N passed, N failed[, N skipped]".
 source "$(dirname "$0")/lib/common.sh"
 
 TEST_PG_PORT="${TQ_TEST_PG_PORT:-55433}"
 TEST_DB="tenantquota_test"
-TEST_RABBITMQ_VHOST="tenantquota_test"
+# Per run, so that two runs on one machine (a CI check beside a developer's run) never share a queue,
+# and per suite (tests/TenantQuota.Testing/TestRabbitMq.cs names them): every worker's queue is bound to
+# the same exchange, so suites sharing a virtual host would consume each other's overage.
+TEST_RABBITMQ_VHOST="tenantquota_test_$$"
+TEST_RABBITMQ_SUITES="worker faults schedules features"
 RESULTS="$TQ_ROOT/artifacts/test-results"
 
 ensure_tools
@@ -16,15 +20,19 @@ TEST_PG_DATA="$TQ_STATE_DIR/pg-test"
 pg_was_running=0
 as_pg "$(pg_bin)/pg_ctl" -D "$TEST_PG_DATA" status >/dev/null 2>&1 && pg_was_running=1
 cleanup() {
+  if [ "$TQ_RABBITMQ_STARTED" -eq 0 ] && rabbitmq_running; then
+    for suite in $TEST_RABBITMQ_SUITES; do delete_rabbitmq_vhost "${TEST_RABBITMQ_VHOST}_$suite"; done
+  fi
   [ "$pg_was_running" -eq 1 ] || stop_postgres "$TEST_PG_DATA"
   [ "$TQ_RABBITMQ_STARTED" -eq 0 ] || stop_rabbitmq
 }
 trap cleanup EXIT
 ensure_postgres "$TEST_PG_DATA" "$TEST_PG_PORT" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 ensure_rabbitmq
-# A fresh virtual host per run, like the database below: no messages left from an earlier run.
-recreate_rabbitmq_vhost "$TEST_RABBITMQ_VHOST"
-export TQ_TEST_RABBITMQ="$(rabbitmq_url "$TEST_RABBITMQ_VHOST")"
+# Fresh virtual hosts per run, like the database below: no messages left from an earlier run.
+delete_stale_test_vhosts
+for suite in $TEST_RABBITMQ_SUITES; do recreate_rabbitmq_vhost "${TEST_RABBITMQ_VHOST}_$suite"; done
+export TQ_TEST_RABBITMQ="$(rabbitmq_url "$TEST_RABBITMQ_VHOST")" # the prefix: a suite appends _<suite>
 # A fresh database per run: tests create their own tenants, but a clean start keeps runs comparable.
 psql_admin "$TEST_PG_PORT" postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$TEST_DB'" >/dev/null
 psql_admin "$TEST_PG_PORT" postgres -c "DROP DATABASE IF EXISTS $TEST_DB" >/dev/null

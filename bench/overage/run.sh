@@ -44,7 +44,7 @@ for knob in DURATION DRAIN_DURATION; do
 done
 for phase in $PHASES; do [[ "$phase" =~ ^(live|drain)$ ]] || die "BENCH_OV_PHASES takes live and drain (got '$phase')"; done
 [[ "$DB_NAME" =~ ^[a-z_][a-z0-9_]*$ ]] && [ "$DB_NAME" != "$TQ_DB_NAME" ] || die "BENCH_OV_DB must be a plain name other than $TQ_DB_NAME"
-[ "$VHOST" != "$TQ_RABBITMQ_VHOST" ] && [ "$VHOST" != tenantquota_test ] || die "BENCH_OV_VHOST must not be the stack's or the tests' virtual host"
+[ "$VHOST" != "$TQ_RABBITMQ_VHOST" ] && [[ "$VHOST" != tenantquota_test_* ]] || die "BENCH_OV_VHOST must not be the stack's or the tests' virtual host"
 for port in "$API_PORT" "$IDP_PORT" "$WORKER_PORT" "$STRIPE_PORT"; do
   ! ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN || die "port $port is taken; set BENCH_OV_*_PORT"
 done

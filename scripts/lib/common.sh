@@ -19,7 +19,7 @@ TQ_LOCALSTRIPE_PORT="${TQ_LOCALSTRIPE_PORT:-12111}"
 TQ_DEV_STRIPE_SECRET_KEY="sk_test_tenantquota_local_development"
 TQ_DEV_STRIPE_WEBHOOK_SECRET="whsec_localstripe_development_only"
 # RabbitMQ: one node per machine (Debian's rabbitmq-server, loopback only), a virtual host per use
-# (tenantquota for start.sh, tenantquota_test for test.sh) and a user of ours on both.
+# (tenantquota for start.sh, tenantquota_test_<pid>_<suite> for test.sh) and a user of ours on both.
 TQ_RABBITMQ_PORT=5672
 TQ_RABBITMQ_VHOST="${TQ_RABBITMQ_VHOST:-tenantquota}"
 TQ_RABBITMQ_USER="tenantquota"
@@ -209,6 +209,18 @@ recreate_rabbitmq_vhost() {
     rmqctl 60 delete_vhost "$1" >/dev/null
   fi
   ensure_rabbitmq_vhost "$1"
+}
+
+delete_rabbitmq_vhost() { rmqctl 60 delete_vhost "$1" >/dev/null 2>&1 || true; }
+
+# delete_stale_test_vhosts: the virtual hosts of test runs that ended without cleaning up
+# (tenantquota_test_<pid>_<suite> whose pid is gone).
+delete_stale_test_vhosts() {
+  local vhost pid
+  for vhost in $(rmqctl 30 list_vhosts name | grep -E '^tenantquota_test_[0-9]+_[a-z]+$'); do
+    pid="$(echo "$vhost" | sed -E 's/^tenantquota_test_([0-9]+)_[a-z]+$/\1/')"
+    kill -0 "$pid" 2>/dev/null || delete_rabbitmq_vhost "$vhost"
+  done
 }
 
 # stop_rabbitmq: only a node that answers is stopped (an unguarded stop of a node already down

@@ -28,6 +28,33 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task A_stored_500_is_replayed_to_every_retry_with_its_key_and_a_new_key_runs_anew()
+    {
+        await using var server = await LocalStripeHost.StartAsync();
+        await InjectAsync(server, new { pathPrefix = "/v1/customers", method = "POST", status = 500, stored = true });
+        var customers = new CustomerService(Clients.Stripe(server, retries: 2));
+        var options = new CustomerCreateOptions { Email = "a@acme.example" };
+
+        var error = await Assert.ThrowsAsync<StripeException>(() => customers.CreateAsync(options, new RequestOptions { IdempotencyKey = "k-1" }));
+        var customer = await customers.CreateAsync(options, new RequestOptions { IdempotencyKey = "k-2" });
+        var posts = (await Clients.Http(server).RequestsAsync("/v1/customers")).Where(r => (string)r!["method"]! == "POST").ToList();
+
+        Assert.Equal(HttpStatusCode.InternalServerError, error.HttpStatusCode);
+        Assert.Equal("true", error.StripeResponse.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal([(500, "fault", "k-1"), (500, "replay", "k-1"), (500, "replay", "k-1"), (200, null, "k-2")],
+            posts.Select(r => ((int)r!["status"]!, (string?)r["note"], (string?)r["idempotencyKey"])));
+        Assert.Equal([customer.Id], (await customers.ListAsync()).Data.Select(c => c.Id)); // the failed request created nothing
+    }
+
+    [Fact]
+    public async Task A_stored_fault_needs_a_server_error_status()
+    {
+        await using var server = await LocalStripeHost.StartAsync();
+        var answer = await Clients.Http(server).PostJsonAsync("/_faults", new { pathPrefix = "/v1/customers", status = 429, stored = true });
+        Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+    }
+
+    [Fact]
     public async Task StripeNet_does_not_retry_a_plain_429()
     {
         await using var server = await LocalStripeHost.StartAsync();

@@ -63,7 +63,7 @@ public sealed class BillingPipeline : IAsyncLifetime
             EventNames[operationClass] = eventName;
         }
 
-        await TestRabbitMq.PurgeAsync(Queue, Queue + "_error");
+        await TestRabbitMq.WorkerTests.PurgeAsync(Queue, Queue + "_error");
         Worker = await StartWorkerAsync();
     }
 
@@ -74,20 +74,7 @@ public sealed class BillingPipeline : IAsyncLifetime
     /// </summary>
     public Task<WorkerProcess> StartWorkerAsync(IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var settings = new Dictionary<string, string?>(TestRabbitMq.Settings())
-        {
-            ["ConnectionStrings:TenantQuota"] = Database.ConnectionString,
-            ["Stripe:SecretKey"] = SecretKey,
-            ["Stripe:BaseUrl"] = Stripe.ApiBase,
-            ["Worker:OverageQueue"] = Queue,
-            ["Worker:OutboxPollInterval"] = "00:00:00.100",
-            ["Worker:HeldReleaseInterval"] = "00:00:00.200",
-            ["Worker:RetryLimit"] = "10",
-            ["Worker:RetryMinInterval"] = "00:00:00.050",
-            ["Worker:RetryMaxInterval"] = "00:00:00.500",
-            ["Worker:ReconcileInterval"] = "00:00:00",
-            ["Worker:BillingHousekeepingInterval"] = "00:00:00",
-        };
+        var settings = WorkerProcess.QuickSettings(TestRabbitMq.WorkerTests, Database.ConnectionString, SecretKey, Stripe.ApiBase, Queue);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         return WorkerProcess.StartAsync(settings);
     }

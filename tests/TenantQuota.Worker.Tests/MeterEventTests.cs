@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Globalization;
 using Stripe;
 using Stripe.Billing;
@@ -54,6 +55,27 @@ public sealed class MeterEventTests(BillingPipeline pipeline)
         Assert.Single(await pipeline.AcceptedMeterEventsAsync(id));
         Assert.Single(await pipeline.MeterEventRequestsAsync(id)); // the later deliveries found it sent and did not call Stripe
         Assert.Equal(1, await pipeline.Database.ScalarAsync<long>("SELECT count(*) FROM billing_meter_events WHERE usage_record_id = $1", id));
+    }
+
+    /// <summary>Stripe stores a 500 under the key once the endpoint began; retrying that key would get it back for 24 h.</summary>
+    [Fact]
+    public async Task Sends_under_the_next_derived_key_once_Stripe_has_stored_a_server_error_under_the_first()
+    {
+        var (tenant, _) = await pipeline.CreateBilledTenantAsync("pro");
+        var client = pipeline.Backend(tenant);
+        (await pipeline.StripeAdmin.PostAsJsonAsync("/_faults", new { pathPrefix = "/v1/billing/meter_events", method = "POST", status = 500, stored = true }))
+            .EnsureSuccessStatusCode();
+        await client.ConsumeAsync(Consume("fill", 400));
+        await client.ConsumeAsync(Consume("over", 2));
+        var id = await pipeline.UsageRecordIdAsync(tenant, "over");
+
+        await Eventually.Until(() => pipeline.Database.ScalarAsync<long>("SELECT count(*) FROM billing_meter_events WHERE usage_record_id = $1", id),
+            count => count == 1, "the meter event to be sent and recorded");
+        var requests = await pipeline.MeterEventRequestsAsync(id);
+
+        Assert.Single(await pipeline.AcceptedMeterEventsAsync(id));
+        Assert.Equal([(500, $"meter-event-{id}"), (500, $"meter-event-{id}"), (500, $"meter-event-{id}"), (200, $"meter-event-{id}-2")],
+            requests.Select(r => (r["status"]!.GetValue<int>(), (string?)r["idempotencyKey"])));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public sealed class WorkerStartupTests(BillingPipeline pipeline)
     [Fact]
     public async Task Refuses_to_start_without_a_connection_string_and_names_the_setting()
     {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WorkerProcess.StartAsync(TestRabbitMq.Settings()));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WorkerProcess.StartAsync(TestRabbitMq.WorkerTests.Settings()));
 
         Assert.Contains("ConnectionStrings__TenantQuota", error.Message);
     }
@@ -17,7 +17,7 @@ public sealed class WorkerStartupTests(BillingPipeline pipeline)
     [Fact]
     public async Task Refuses_to_start_with_a_poll_interval_of_zero_and_names_the_setting()
     {
-        var settings = new Dictionary<string, string?>(TestRabbitMq.Settings())
+        var settings = new Dictionary<string, string?>(TestRabbitMq.WorkerTests.Settings())
         {
             ["ConnectionStrings:TenantQuota"] = pipeline.Database.ConnectionString,
             ["Worker:OutboxPollInterval"] = "00:00:00",
@@ -34,7 +34,7 @@ public sealed class WorkerStartupTests(BillingPipeline pipeline)
     [InlineData("Worker:BillingHousekeepingInterval", "2.00:00:00", "Worker__BillingHousekeepingInterval")]
     public async Task Refuses_to_start_with_a_schedule_setting_out_of_range_and_names_it(string key, string value, string named)
     {
-        var settings = new Dictionary<string, string?>(TestRabbitMq.Settings())
+        var settings = new Dictionary<string, string?>(TestRabbitMq.WorkerTests.Settings())
         {
             ["ConnectionStrings:TenantQuota"] = pipeline.Database.ConnectionString,
             [key] = value,

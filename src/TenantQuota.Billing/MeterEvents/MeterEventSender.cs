@@ -14,8 +14,13 @@ public sealed record MeterEventRequest(
     /// <summary>The meter event's identifier: Stripe deduplicates on it for at least 24 hours.</summary>
     public string Identifier => UsageRecordId.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The same for every attempt at this usage record, so a retry is the same request to Stripe.</summary>
-    public string IdempotencyKey => "meter-event-" + Identifier;
+    /// <summary>
+    /// The Idempotency-Key of the <paramref name="generation"/>th request for this usage record. Every
+    /// attempt uses generation 1 (meter-event-{id}), so a retry is the same request to Stripe; the next
+    /// is used only once Stripe has stored a server error under the one before (see
+    /// <see cref="MeterEventSender.SendAsync"/>). Derived, never random.
+    /// </summary>
+    public string IdempotencyKeyOf(int generation) => generation == 1 ? "meter-event-" + Identifier : $"meter-event-{Identifier}-{generation}";
 }
 
 /// <summary>
@@ -28,9 +33,36 @@ public sealed class MeterEventSender(IStripeClient stripe, ILogger<MeterEventSen
 {
     private readonly MeterEventService _service = new(stripe);
 
+    /// <summary>Keys tried for one usage record in one call before giving up for now.</summary>
+    public const int MaxKeyGenerations = 4;
+
+    /// <summary>
+    /// Sends the event. Stripe stores a server error under its Idempotency-Key once the endpoint began, and
+    /// replays it to every retry with that key for 24 h (shared/stripe/NOTES.md §5): a 5xx answered with
+    /// Idempotent-Replayed: true will never change. The event is then sent under the next derived key
+    /// (<see cref="MeterEventRequest.IdempotencyKeyOf"/>), which is safe because the identifier still
+    /// deduplicates: if the failed request did record the event, Stripe refuses the identifier as a duplicate.
+    /// </summary>
     /// <exception cref="StripeUnavailableException">Network trouble, 5xx, 409 or a rate limit: send again later, the same way.</exception>
     /// <exception cref="MeterEventRejectedException">Stripe refused the event (4xx): sending it again will not help.</exception>
     public async Task SendAsync(MeterEventRequest request, CancellationToken cancellationToken)
+    {
+        for (var generation = 1; ; generation++)
+        {
+            try
+            {
+                await SendAsync(request, generation, cancellationToken);
+                return;
+            }
+            catch (StripeUnavailableException e) when (e.InnerException is StripeException stripe && IsStoredServerError(stripe) && generation < MaxKeyGenerations)
+            {
+                log.LogWarning("Stripe keeps a server error stored under Idempotency-Key {IdempotencyKey} (request {RequestId}); meter event {Identifier} goes again under {NextKey}",
+                    request.IdempotencyKeyOf(generation), stripe.StripeResponse?.RequestId, request.Identifier, request.IdempotencyKeyOf(generation + 1));
+            }
+        }
+    }
+
+    private async Task SendAsync(MeterEventRequest request, int generation, CancellationToken cancellationToken)
     {
         var options = new MeterEventCreateOptions
         {
@@ -46,7 +78,7 @@ public sealed class MeterEventSender(IStripeClient stripe, ILogger<MeterEventSen
         };
         try
         {
-            await _service.CreateAsync(options, new RequestOptions { IdempotencyKey = request.IdempotencyKey }, cancellationToken);
+            await _service.CreateAsync(options, new RequestOptions { IdempotencyKey = request.IdempotencyKeyOf(generation) }, cancellationToken);
         }
         catch (StripeException e) when (IsTransient(e))
         {
@@ -83,6 +115,13 @@ public sealed class MeterEventSender(IStripeClient stripe, ILogger<MeterEventSen
         return status is 0 or 409 or 429 or >= 500
                || (e.HttpStatusCode == HttpStatusCode.BadRequest && e.StripeError?.Code == "rate_limit");
     }
+
+    /// <summary>A 5xx Stripe replayed from its idempotency store: the answer every retry with that key will get.</summary>
+    private static bool IsStoredServerError(StripeException e) =>
+        (int)e.HttpStatusCode >= 500
+        && e.StripeResponse?.Headers is { } headers
+        && headers.TryGetValues("Idempotent-Replayed", out var values)
+        && string.Equals(values.FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsNetworkFailure(Exception e, CancellationToken cancellationToken) => e switch
     {

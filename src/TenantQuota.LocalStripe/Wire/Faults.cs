@@ -11,8 +11,11 @@ namespace TenantQuota.LocalStripe.Wire;
 /// <param name="ShouldRetryHeader">Adds Stripe-Should-Retry: true or false.</param>
 /// <param name="Abort">Handle the request, then drop the connection without an answer (the answer is lost; a retry with the same key gets the replay).</param>
 /// <param name="Code">The error's code (default by status: rate_limit for 429, lock_timeout when ShouldRetryHeader is true).</param>
+/// <param name="Stored">With a 5xx <paramref name="Status"/>: the endpoint failed after it began, as Stripe's can. The request passes
+/// authentication, validation and the Idempotency-Key layer, does nothing, and the error is stored under its key: a same-key
+/// retry gets the error replayed for as long as keys are kept (Stripe: 24 h), not a new attempt.</param>
 internal sealed record Fault(string PathPrefix, string? Method = null, int? Status = null, int Count = 1, int DelayMs = 0,
-    bool? ShouldRetryHeader = null, bool Abort = false, string? Code = null, string? Message = null)
+    bool? ShouldRetryHeader = null, bool Abort = false, string? Code = null, string? Message = null, bool Stored = false)
 {
     public int Remaining { get; set; } = Count;
 
@@ -44,6 +47,7 @@ internal sealed class FaultInjector
         if (fault.Status is { } status && status is < 400 or > 599) throw new ArgumentException("status must be an error status (400–599).");
         if (fault.Count < 1 || fault.DelayMs < 0) throw new ArgumentException("count must be ≥ 1 and delayMs ≥ 0.");
         if (fault.Status is null && fault.DelayMs == 0 && !fault.Abort) throw new ArgumentException("Give status, delayMs or abort.");
+        if (fault.Stored && fault.Status is not >= 500) throw new ArgumentException("stored needs a 5xx status: Stripe stores an answer only once the endpoint began.");
         lock (_gate) _faults.Add(fault);
         return fault;
     }

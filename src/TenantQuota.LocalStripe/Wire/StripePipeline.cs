@@ -70,7 +70,7 @@ internal sealed class StripePipeline(StripeStore store, IdempotencyStore idempot
             undecodable = error;
         }
 
-        if (fault?.Status is not null)
+        if (fault is { Status: not null, Stored: false })
         {
             entry.Note = "fault";
             await DelayAsync(fault.DelayMs, http.RequestAborted);
@@ -112,7 +112,13 @@ internal sealed class StripePipeline(StripeStore store, IdempotencyStore idempot
             }
         }
 
-        var reply = Execute(NewCall(http, form, entry.RequestId, key), handler);
+        StripeReply reply;
+        if (fault is { Stored: true })
+        {
+            entry.Note = "fault";
+            reply = StripeReply.From(fault.ToError());
+        }
+        else reply = Execute(NewCall(http, form, entry.RequestId, key), handler);
         await DelayAsync(fault?.DelayMs ?? 0, http.RequestAborted);
         if (key is not null) idempotency.Complete(key, reply);
         return fault?.Abort == true ? null : reply;

@@ -109,7 +109,7 @@ public sealed class OutboxDispatcher(
             await Task.WhenAll(batch.Select(message => bus.Publish(message, context =>
             {
                 context.MessageId = MessageIdOf(message.UsageRecordId);
-                //MUTANT context.Mandatory = true;
+                context.Mandatory = true;
             }, timeout.Token)));
         }
 

@@ -69,7 +69,7 @@ public sealed class CheckoutTests(StripeStackFixture fixture) : IClassFixture<St
 
         var page = await browser.GetAsync(new Uri((string)checkout.Json["url"]!).PathAndQuery);
         var pay = await browser.PostAsync($"/checkout/{checkout.Json["id"]}/pay", null);
-        var tier = await StripeStack.EventuallyAsync(() => _stack.TierAsync(tenant), t => t == "pro", "the tenant to move to pro");
+        var tier = await Eventually.Until(() => _stack.TierAsync(tenant), t => t == "pro", "the tenant to move to pro");
         var check = await backend.CheckAsync(new { subjectId = "ana", operationClass = "summaries" });
 
         Assert.Equal(200, (int)page.StatusCode);
@@ -86,7 +86,7 @@ public sealed class CheckoutTests(StripeStackFixture fixture) : IClassFixture<St
         var checkout = await _stack.CheckoutAsync(tenant, "pro");
         using (var browser = _stack.StripeSide())
             await browser.PostAsync($"/checkout/{checkout.Json["id"]}/pay", null);
-        await StripeStack.EventuallyAsync(() => _stack.TierAsync(tenant), t => t == "pro", "the tenant to move to pro");
+        await Eventually.Until(() => _stack.TierAsync(tenant), t => t == "pro", "the tenant to move to pro");
 
         var again = await _stack.CheckoutAsync(tenant, "team");
         var portal = await _stack.TenantAdmin(tenant).SendAsync(HttpMethod.Post, "/v1/billing/portal-sessions", new { returnUrl = "https://app.example/billing" });

@@ -100,19 +100,6 @@ public sealed class StripeStack : IAsyncDisposable
 
     public Task<string?> TierAsync(string tenant) => ScalarAsync<string>("SELECT tier FROM tenants WHERE id = $1", tenant);
 
-    /// <summary>Waits for something the webhooks do (they arrive asynchronously), polling it; never a fixed sleep.</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var value = await probe();
-            if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Waited 20 s for {what}; last seen: {value}");
-            await Task.Delay(25);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await Api.DisposeAsync();

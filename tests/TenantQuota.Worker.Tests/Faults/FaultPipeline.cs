@@ -70,21 +70,8 @@ public sealed class FaultPipeline : IAsyncLifetime
     /// </summary>
     public Dictionary<string, string?> WorkerSettings(int? brokerPort = null, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var settings = new Dictionary<string, string?>(TestRabbitMq.Settings())
-        {
-            ["ConnectionStrings:TenantQuota"] = Database.ConnectionString,
-            ["Stripe:SecretKey"] = SecretKey,
-            ["Stripe:BaseUrl"] = Stripe.ApiBase,
-            ["Worker:OverageQueue"] = Queue,
-            ["Worker:OutboxPollInterval"] = "00:00:00.100",
-            ["Worker:HeldReleaseInterval"] = "00:00:00.500",
-            ["Worker:RetryLimit"] = "20",
-            ["Worker:RetryMinInterval"] = "00:00:00.050",
-            ["Worker:RetryMaxInterval"] = "00:00:00.500",
-            // Only the pipeline under test moves overage: no reconciliation healing behind its back, no housekeeping.
-            ["Worker:ReconcileInterval"] = "00:00:00",
-            ["Worker:BillingHousekeepingInterval"] = "00:00:00",
-        };
+        var settings = WorkerProcess.QuickSettings(TestRabbitMq.FaultTests, Database.ConnectionString, SecretKey, Stripe.ApiBase, Queue);
+        settings["Worker:RetryLimit"] = "20";
         if (brokerPort is { } port) settings["RabbitMq:Port"] = port.ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         return settings;
@@ -95,7 +82,7 @@ public sealed class FaultPipeline : IAsyncLifetime
     {
         get
         {
-            var settings = TestRabbitMq.Settings();
+            var settings = TestRabbitMq.FaultTests.Settings();
             return (settings["RabbitMq:Host"]!, int.Parse(settings["RabbitMq:Port"]!, CultureInfo.InvariantCulture));
         }
     }
@@ -141,7 +128,7 @@ public sealed class FaultPipeline : IAsyncLifetime
     /// <summary>This run's queues and the exchanges MassTransit bound them with, so nothing keeps collecting messages.</summary>
     private async Task DeleteQueuesAsync()
     {
-        await using var connection = await TestRabbitMq.ConnectAsync();
+        await using var connection = await TestRabbitMq.FaultTests.ConnectAsync();
         foreach (var name in new[] { Queue, Queue + "_error", Queue + "_skipped" })
         {
             await using var channel = await connection.CreateChannelAsync();

@@ -25,7 +25,7 @@ public sealed class MissingQueueTests(FaultPipeline pipeline, ITestOutputHelper 
         await stream.ProduceAsync(50, parallelism: 4);
         var before = await OverageLedger.SettledAsync(stream); // the queue holds nothing of ours when it goes
 
-        await using (var connection = await TestRabbitMq.ConnectAsync())
+        await using (var connection = await TestRabbitMq.FaultTests.ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
             await channel.QueueDeleteAsync(pipeline.Queue);

@@ -19,7 +19,7 @@ public sealed class ReconciliationScheduleTests
         // Published, then lost (a purged queue, say): the dispatcher will not publish it again.
         await stack.Database.ExecuteAsync("UPDATE billing_outbox SET dispatched_at = now() WHERE usage_record_id = $1", id);
         var queue = $"reconcile-schedule-{Guid.NewGuid():N}";
-        var settings = stack.Settings(new Dictionary<string, string?>(TestRabbitMq.Settings())
+        var settings = stack.Settings(new Dictionary<string, string?>(TestRabbitMq.ScheduleTests.Settings())
         {
             ["Worker:OverageQueue"] = queue,
             ["Worker:ReconcileInterval"] = "00:00:00.200",
@@ -40,7 +40,7 @@ public sealed class ReconciliationScheduleTests
         }
         finally
         {
-            await TestRabbitMq.DeleteAsync(queue, queue + "_error");
+            await TestRabbitMq.ScheduleTests.DeleteAsync(queue, queue + "_error");
         }
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace TenantQuota.Worker.Tests;
+namespace TenantQuota.Testing;
 
 /// <summary>LocalStripe's admin endpoints (/_…), for what a test asks of "Stripe" beyond its API.</summary>
 public static class LocalStripeAdmin

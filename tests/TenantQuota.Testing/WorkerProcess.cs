@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using TenantQuota.Worker.Hosting;
 
-namespace TenantQuota.Worker.Tests;
+namespace TenantQuota.Testing;
 
 /// <summary>
 /// One real worker process-in-a-box: the production host (WorkerHost, as Program builds it) on
@@ -52,6 +52,27 @@ public sealed class WorkerProcess : IAsyncDisposable
         await Eventually.Until(async () => (int)(await http.GetAsync("/health/ready")).StatusCode, status => status == 200, "the worker to be ready");
         return worker;
     }
+
+    /// <summary>
+    /// A test worker's settings: the database, broker, queue and LocalStripe given; quick polls and retries;
+    /// reconciliation and billing housekeeping off, so that only the pipeline under test moves overage
+    /// (tests run those when they mean to).
+    /// </summary>
+    public static Dictionary<string, string?> QuickSettings(TestRabbitMq broker, string connectionString, string stripeSecretKey, string stripeApiBase, string queue) =>
+        new(broker.Settings())
+        {
+            ["ConnectionStrings:TenantQuota"] = connectionString,
+            ["Stripe:SecretKey"] = stripeSecretKey,
+            ["Stripe:BaseUrl"] = stripeApiBase,
+            ["Worker:OverageQueue"] = queue,
+            ["Worker:OutboxPollInterval"] = "00:00:00.100",
+            ["Worker:HeldReleaseInterval"] = "00:00:00.200",
+            ["Worker:RetryLimit"] = "10",
+            ["Worker:RetryMinInterval"] = "00:00:00.050",
+            ["Worker:RetryMaxInterval"] = "00:00:00.500",
+            ["Worker:ReconcileInterval"] = "00:00:00",
+            ["Worker:BillingHousekeepingInterval"] = "00:00:00",
+        };
 
     public HttpClient Client() => new() { BaseAddress = Address };
 

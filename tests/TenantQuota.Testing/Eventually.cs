@@ -1,4 +1,4 @@
-namespace TenantQuota.Worker.Tests;
+namespace TenantQuota.Testing;
 
 /// <summary>Polls a condition until it holds or a deadline passes: how tests wait for the pipeline, never with a fixed sleep.</summary>
 public static class Eventually
