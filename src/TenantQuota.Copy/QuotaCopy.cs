@@ -1,9 +1,10 @@
-using HandlebarsDotNet;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
+using NodaTime;
+using Scriban;
+using Scriban.Runtime;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace TenantQuota.Copy;
 
@@ -11,83 +12,85 @@ public sealed record QuotaMessage(string Severity, string Title, string Body, Qu
 
 public sealed record QuotaCta(string Label, string Url);
 
-/// <summary>What a template may refer to. Values are plain text: the copy is JSON text, not HTML.</summary>
-public sealed record CopyModel(
-    string ClassName, string Unit, long Requested, long Used, long SoftLimit, long HardLimit, long Remaining,
-    string ResetsAt, string Tier, string? FallbackClassName, string? NextTier, long? NextTierHardLimit, string UpgradeUrl);
+/// <summary>
+/// Everything the copy of one answer is about: where the subject stands (<see cref="Stage"/>), in which
+/// cell, what this request asked and was told, and when the window resets in the tenant's time zone.
+/// </summary>
+public sealed record CopySituation(
+    QuotaStage Stage, string Tier, string OperationClass, QuotaCell Cell, long Requested, long Used, long Billable, bool Denied,
+    Instant Now, ZonedDateTime ResetsAt, string UpgradeUrl);
 
 /// <summary>
-/// End-user quota copy: one Handlebars template set per locale (templates/quota-messages.{locale}.yaml),
-/// compiled once at start. A locale missing a notice or a field stops the start, naming the file and key.
+/// End-user quota copy. Per locale, a folder under templates/ holds messages.yaml (Scriban templates for
+/// title, body and call to action, keyed by stage and over-quota action, optionally narrowed by tier or
+/// class) and words.yaml (<see cref="CopyWords"/>). Everything is parsed, checked against the matrix and
+/// rendered once with sample answers at start: a template that does not parse, refers to an unknown
+/// name or leaves a tier × class × stage without a message stops the start, naming file, line and column.
 /// </summary>
 public sealed class QuotaCopy
 {
     public const string DefaultLocale = "en";
-    private static readonly QuotaNotice[] Notices = Enum.GetValues<QuotaNotice>().Where(n => n != QuotaNotice.None).ToArray();
 
-    private readonly Dictionary<(string Locale, QuotaNotice Notice), CompiledMessage> _messages;
+    private readonly QuotaMatrix _matrix;
+    private readonly Dictionary<string, LocaleCopy> _locales;
 
-    private QuotaCopy(Dictionary<(string, QuotaNotice), CompiledMessage> messages, IReadOnlyList<string> locales)
+    private QuotaCopy(QuotaMatrix matrix, Dictionary<string, LocaleCopy> locales) => (_matrix, _locales) = (matrix, locales);
+
+    public IReadOnlyCollection<string> Locales => _locales.Keys;
+
+    /// <summary>The words of a locale (class and tier names, number and date formats).</summary>
+    public CopyWords Words(string locale) => _locales[locale].Words;
+
+    public static QuotaCopy Load(string templatesDirectory, QuotaMatrix matrix)
     {
-        _messages = messages;
-        Locales = locales;
-    }
-
-    public IReadOnlyList<string> Locales { get; }
-
-    public static QuotaCopy Load(string templatesDirectory)
-    {
-        // Unresolved names throw, and every template is rendered once below, so a misspelt field
-        // stops the start instead of silently rendering as nothing in front of an end user.
-        var handlebars = Handlebars.Create(new HandlebarsConfiguration { NoEscape = true, ThrowOnUnresolvedBindingExpression = true });
-        var yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
-        var messages = new Dictionary<(string, QuotaNotice), CompiledMessage>();
         var errors = new List<string>();
-        var locales = new List<string>();
-
-        foreach (var path in Directory.GetFiles(templatesDirectory, "quota-messages.*.yaml").Order(StringComparer.Ordinal))
+        var locales = new Dictionary<string, LocaleCopy>(StringComparer.Ordinal);
+        foreach (var folder in Directory.GetDirectories(templatesDirectory).Order(StringComparer.Ordinal))
         {
-            var locale = Path.GetFileNameWithoutExtension(path)["quota-messages.".Length..];
-            locales.Add(locale);
-            var file = yaml.Deserialize<Dictionary<string, MessageFile>?>(File.ReadAllText(path)) ?? [];
-            foreach (var notice in Notices)
+            var locale = Path.GetFileName(folder);
+            var wordsPath = Path.Combine(folder, "words.yaml");
+            var messagesPath = Path.Combine(folder, "messages.yaml");
+            if (!File.Exists(wordsPath) || !File.Exists(messagesPath))
             {
-                var key = NoticeKey(notice);
-                if (!file.TryGetValue(key, out var template) || string.IsNullOrWhiteSpace(template?.Title) || string.IsNullOrWhiteSpace(template.Body))
-                {
-                    errors.Add($"{Path.GetFileName(path)}: '{key}' needs a title and a body");
-                    continue;
-                }
-                try
-                {
-                    var cta = template.Cta is { Label: { Length: > 0 } label, Url: { Length: > 0 } url }
-                        ? (handlebars.Compile(label), handlebars.Compile(url))
-                        : ((HandlebarsTemplate<object, object>, HandlebarsTemplate<object, object>)?)null;
-                    var compiled = new CompiledMessage(handlebars.Compile(template.Title), handlebars.Compile(template.Body), cta);
-                    compiled.RenderWith(SampleModel);
-                    compiled.RenderWith(SampleModel with { FallbackClassName = null, NextTier = null, NextTierHardLimit = null });
-                    messages[(locale, notice)] = compiled;
-                }
-                catch (Exception e) // any failure to compile or render a template is a fault in that template
-                {
-                    errors.Add($"{Path.GetFileName(path)}: '{key}': {e.Message}");
-                }
+                errors.Add($"{Relative(templatesDirectory, folder)}: a locale folder needs words.yaml and messages.yaml");
+                continue;
             }
+            var words = CopyWords.Parse(File.ReadAllText(wordsPath));
+            errors.AddRange(words.Problems(matrix).Select(p => $"{Relative(templatesDirectory, wordsPath)}: {p}"));
+            var messages = MessageTemplates.Parse(messagesPath, Relative(templatesDirectory, messagesPath), matrix, errors);
+            locales[locale] = new LocaleCopy(words, messages);
         }
-        if (!locales.Contains(DefaultLocale)) errors.Add($"{templatesDirectory}: quota-messages.{DefaultLocale}.yaml is required");
-        if (errors.Count > 0) throw new InvalidOperationException("The quota copy templates are invalid: " + string.Join("; ", errors));
-        return new QuotaCopy(messages, locales);
+        if (!locales.ContainsKey(DefaultLocale)) errors.Add($"{templatesDirectory}: the {DefaultLocale}/ folder is required (the fallback locale)");
+
+        var copy = new QuotaCopy(matrix, locales);
+        if (errors.Count == 0) copy.Rehearse(errors);
+        if (errors.Count > 0) throw new InvalidOperationException("The quota copy templates are invalid:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+        return copy;
     }
 
-    public QuotaMessage? Render(QuotaNotice notice, CopyModel model, string locale)
+    /// <summary>The message for a situation, or null when there is nothing to say.</summary>
+    public QuotaMessage? Render(CopySituation situation, string locale)
     {
-        if (notice == QuotaNotice.None) return null;
-        var message = _messages[(locale, notice)];
-        var cta = message.Cta is var (label, url) ? new QuotaCta(label(model), url(model)) : null;
-        return new QuotaMessage(SeverityName(notice.Severity()), message.Title(model), message.Body(model), cta);
+        if (situation.Stage == QuotaStage.None) return null;
+        var copy = _locales[locale];
+        var message = copy.Messages.Find(situation.Stage, situation.Cell.OverQuota, situation.Tier, situation.OperationClass)
+                      ?? throw new InvalidOperationException($"No {locale} message for {situation.Stage} in {situation.Tier}/{situation.OperationClass}; Load checks this.");
+        var model = Model(situation, copy.Words);
+        var severity = QuotaStages.Severity(situation.Stage, situation.Cell.OverQuota, situation.Denied) switch
+        {
+            NoticeSeverity.Info => "info",
+            NoticeSeverity.Warning => "warning",
+            _ => "error",
+        };
+        var label = message.CtaLabel is null ? "" : Render(message.CtaLabel, model, copy);
+        var url = message.CtaUrl is null ? "" : Render(message.CtaUrl, model, copy);
+        // A call to action whose label or link renders empty (no higher tier, say) is left out.
+        var cta = label.Length > 0 && url.Length > 0 ? new QuotaCta(label, url) : null;
+        return new QuotaMessage(severity, Render(message.Title, model, copy), Render(message.Body, model, copy), cta);
     }
 
-    /// <summary>The best supported locale for an Accept-Language header value (quality order, then header order).</summary>
+    /// <summary>The best supported locale for an Accept-Language value: by quality, then header order; the
+    /// whole tag first (es-MX), then its language (es); English when nothing fits.</summary>
     public string Negotiate(string? acceptLanguage)
     {
         if (string.IsNullOrEmpty(acceptLanguage)) return DefaultLocale;
@@ -98,71 +101,141 @@ public sealed class QuotaCopy
         {
             if (language.Quality == 0) continue;
             if (language.Value == "*") break;
-            var primary = language.Value.Split('-', 2)[0].ToLowerInvariant();
-            if (Locales.Contains(primary)) return primary;
+            var tag = language.Value.ToLowerInvariant();
+            if (_locales.ContainsKey(tag)) return tag;
+            if (_locales.ContainsKey(tag.Split('-', 2)[0])) return tag.Split('-', 2)[0];
         }
         return DefaultLocale;
     }
 
-    /// <summary>The copy model for a class in a tier: counts, reset time and what the next tier unlocks.</summary>
-    public static CopyModel Model(QuotaMatrix matrix, string tier, string operationClass, long requested, long used, QuotaCell cell,
-        DateTime resetsAt, string? fallbackClass, string upgradeUrl)
+    /// <summary>The next tier that gives more of this class, if any: what an upgrade unlocks.</summary>
+    public (string Tier, QuotaCell Cell)? NextTier(string tier, string operationClass)
     {
-        matrix.TryGetClass(operationClass, out var described);
-        var next = matrix.Tiers.SkipWhile(t => t != tier).Skip(1)
-            .Select(t => (Tier: t, Cell: matrix.Cell(t, operationClass)))
-            .FirstOrDefault(t => t.Cell.HardLimit > cell.HardLimit);
-        string? fallbackName = fallbackClass is not null && matrix.TryGetClass(fallbackClass, out var fallback) ? fallback.DisplayName : null;
-        return new CopyModel(described.DisplayName, described.Unit, requested, used, cell.SoftLimit, cell.HardLimit,
-            QuotaRules.Remaining(cell, used), resetsAt.ToString("yyyy-MM-dd HH:mm 'UTC'"), tier, fallbackName,
-            next.Tier, next.Tier is null ? null : next.Cell.HardLimit, upgradeUrl);
+        var current = _matrix.Cell(tier, operationClass);
+        foreach (var next in _matrix.Tiers.SkipWhile(t => t != tier).Skip(1))
+            if (_matrix.Cell(next, operationClass) is var cell && cell.HardLimit > current.HardLimit) return (next, cell);
+        return null;
     }
 
-    public static string NoticeKey(QuotaNotice notice) => notice switch
+    /// <summary>What a template may use. Numbers stay numbers (for comparisons and plurals); <c>num</c> writes them.</summary>
+    private ScriptObject Model(CopySituation s, CopyWords words)
     {
-        QuotaNotice.Nudge => "nudge",
-        QuotaNotice.SoftLimit => "softLimit",
-        QuotaNotice.HardLimit => "hardLimit",
-        QuotaNotice.Overage => "overage",
-        QuotaNotice.Blocked => "blocked",
-        QuotaNotice.Degraded => "degraded",
-        QuotaNotice.NotEnoughLeft => "notEnoughLeft",
-        _ => throw new ArgumentOutOfRangeException(nameof(notice), notice, null),
-    };
-
-    private static string SeverityName(NoticeSeverity severity) => severity switch
-    {
-        NoticeSeverity.Info => "info",
-        NoticeSeverity.Warning => "warning",
-        _ => "error",
-    };
-
-    private static readonly CopyModel SampleModel = new("Summaries", "request", 3, 8, 7, 10, 2, "2026-11-23 00:00 UTC", "free",
-        "Drafts", "pro", 200, "https://example.test/upgrade");
-
-    private sealed record CompiledMessage(
-        HandlebarsTemplate<object, object> Title,
-        HandlebarsTemplate<object, object> Body,
-        (HandlebarsTemplate<object, object> Label, HandlebarsTemplate<object, object> Url)? Cta)
-    {
-        public void RenderWith(CopyModel model)
+        var next = NextTier(s.Tier, s.OperationClass);
+        var model = new ScriptObject
         {
-            Title(model);
-            Body(model);
-            if (Cta is var (label, url)) { label(model); url(model); }
+            ["stage"] = StageKey(s.Stage),
+            ["action"] = s.Cell.OverQuota.ToWireName(),
+            ["denied"] = s.Denied,
+            ["class"] = Forms(words.Class(s.OperationClass)),
+            ["fallback"] = s.Cell.FallbackClass is { } fallback ? Forms(words.Class(fallback)) : null,
+            ["used"] = s.Used,
+            ["soft_limit"] = s.Cell.SoftLimit,
+            ["hard_limit"] = s.Cell.HardLimit,
+            ["remaining"] = Math.Max(0, s.Cell.HardLimit - s.Used),
+            ["requested"] = s.Requested,
+            ["over"] = Math.Max(0, s.Used - s.Cell.HardLimit),
+            ["billable"] = s.Billable,
+            ["tier"] = words.Tier(s.Tier),
+            ["period"] = words.ThisPeriod(s.Cell.Reset),
+            ["per_period"] = words.PerPeriod(s.Cell.Reset),
+            ["next_tier"] = next is var (nextTier, nextCell)
+                ? new ScriptObject { ["name"] = words.Tier(nextTier), ["hard_limit"] = nextCell.HardLimit, ["per_period"] = words.PerPeriod(nextCell.Reset) }
+                : null,
+            ["resets_in"] = words.Relative(s.Now, s.ResetsAt),
+            ["resets_at"] = words.Absolute(s.ResetsAt),
+            ["zone"] = s.ResetsAt.Zone.Id,
+            ["upgrade_url"] = s.UpgradeUrl,
+        };
+        return model;
+    }
+
+    private static ScriptObject Forms(WordForms forms) => new() { ["one"] = forms.One, ["other"] = forms.Other };
+
+    private static string Render(Template template, ScriptObject model, LocaleCopy copy)
+    {
+        // Strict: an unknown name, or a member of something absent, is an error, not an empty string.
+        var context = new TemplateContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 100 };
+        context.PushGlobal(copy.Functions);
+        context.PushGlobal(model);
+        var text = template.Render(context);
+        return Spaces.Replace(text, " ").Trim(); // an {{ if }} left out leaves no double space behind
+    }
+
+    /// <summary>
+    /// Renders every message once per tier × class × stage, with and without the optional parts
+    /// (a next tier, a fallback, a refusal), so a misspelt name or an unguarded optional fails the
+    /// start instead of an end user's request.
+    /// </summary>
+    private void Rehearse(List<string> errors)
+    {
+        var now = Instant.FromUtc(2026, 11, 30, 14, 0);
+        var resets = Instant.FromUtc(2026, 12, 1, 0, 0).InUtc();
+        foreach (var (locale, copy) in _locales)
+            foreach (var tier in _matrix.Tiers)
+                foreach (var operationClass in _matrix.OperationClasses.Select(c => c.Name))
+                    foreach (var stage in Enum.GetValues<QuotaStage>().Where(s => s != QuotaStage.None))
+                    {
+                        var cell = _matrix.Cell(tier, operationClass);
+                        var message = copy.Messages.Find(stage, cell.OverQuota, tier, operationClass);
+                        if (message is null)
+                        {
+                            errors.Add($"{copy.Messages.Source}: no message for {StageKey(stage)} with action {cell.OverQuota.ToWireName()} " +
+                                       $"in tier {tier}, class {operationClass} (add '{StageKey(stage)}' or '{StageKey(stage)}+{cell.OverQuota.ToWireName()}')");
+                            continue;
+                        }
+                        if (RehearsalError(message, stage, tier, operationClass, cell, locale, now, resets) is { } error) errors.Add(error);
+                    }
+    }
+
+    /// <summary>The first failure of one message over refused and allowed answers below, at and past the limit; one is enough to fix it.</summary>
+    private string? RehearsalError(MessageTemplate message, QuotaStage stage, string tier, string operationClass, QuotaCell cell, string locale, Instant now, ZonedDateTime resets)
+    {
+        foreach (var denied in new[] { false, true })
+            foreach (var used in new[] { Math.Max(0, cell.HardLimit - 1), cell.HardLimit, cell.HardLimit + 3 })
+            {
+                try
+                {
+                    Render(new CopySituation(stage, tier, operationClass, cell, 4, used, 3, denied, now, resets, "https://example.test/upgrade"), locale);
+                }
+                catch (Scriban.Syntax.ScriptRuntimeException e)
+                {
+                    return message.Locate(e);
+                }
+            }
+        return null;
+    }
+
+    internal static string StageKey(QuotaStage stage) => stage switch
+    {
+        QuotaStage.Nudge => "nudge",
+        QuotaStage.SoftLimit => "soft_limit",
+        QuotaStage.FinalWarning => "final_warning",
+        QuotaStage.Stop => "stop",
+        QuotaStage.NotEnoughLeft => "not_enough_left",
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, null),
+    };
+
+    private static string Relative(string root, string path) =>
+        Path.Combine(Path.GetFileName(Path.TrimEndingDirectorySeparator(root)), Path.GetRelativePath(root, path));
+
+    private static readonly Regex Spaces = new(" {2,}", RegexOptions.Compiled);
+
+    private sealed class LocaleCopy
+    {
+        public LocaleCopy(CopyWords words, MessageTemplates messages)
+        {
+            Words = words;
+            Messages = messages;
+            Functions = new ScriptObject();
+            Functions.Import("num", new Func<long, string>(words.Number));
+            Functions.Import("plural", new Func<long, ScriptObject, string>((count, forms) =>
+                words.Plural(count, new WordForms(forms["one"]?.ToString() ?? "", forms["other"]?.ToString() ?? ""))));
         }
-    }
 
-    private sealed class MessageFile
-    {
-        public string? Title { get; set; }
-        public string? Body { get; set; }
-        public CtaFile? Cta { get; set; }
-    }
+        public CopyWords Words { get; }
+        public MessageTemplates Messages { get; }
 
-    private sealed class CtaFile
-    {
-        public string? Label { get; set; }
-        public string? Url { get; set; }
+        /// <summary>num and plural, in this locale's words.</summary>
+        public ScriptObject Functions { get; }
     }
 }

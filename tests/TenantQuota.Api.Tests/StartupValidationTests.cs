@@ -29,17 +29,33 @@ public sealed class StartupValidationTests : IDisposable
     [Fact]
     public void Refuses_to_start_when_a_template_refers_to_an_unknown_field()
     {
-        var templates = Directory.CreateDirectory(Path.Combine(_scratch.FullName, "templates")).FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "templates")))
-            File.Copy(file, Path.Combine(templates, Path.GetFileName(file)));
-        var spanish = Path.Combine(templates, "quota-messages.es.yaml");
-        File.WriteAllText(spanish, File.ReadAllText(spanish).Replace("{{remaining}}", "{{remainig}}"));
+        var templates = Path.Combine(_scratch.FullName, "templates");
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "templates"), "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(templates, Path.GetRelativePath(Path.Combine(AppContext.BaseDirectory, "templates"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+        var spanish = Path.Combine(templates, "es", "messages.yaml");
+        File.WriteAllText(spanish, File.ReadAllText(spanish).Replace("{{ remaining | num }}", "{{ remainig | num }}"));
         using var host = new ApiHost(new Dictionary<string, string?> { ["Quota:TemplatesPath"] = templates });
 
         var error = Unwrap(Assert.ThrowsAny<Exception>(() => host.Address));
 
-        Assert.Contains("quota-messages.es.yaml", error.Message);
-        Assert.Contains("softLimit", error.Message);
+        Assert.Contains(Path.Combine("es", "messages.yaml"), error.Message);
+        Assert.Contains("'nudge title'", error.Message);
+        Assert.Contains("remainig", error.Message);
+    }
+
+    [Fact]
+    public void Refuses_to_start_with_a_final_warning_before_the_nudge_and_names_both_settings()
+    {
+        using var host = new ApiHost(new Dictionary<string, string?> { ["Quota:NudgeAt"] = "0.9", ["Quota:FinalWarningAt"] = "0.8" });
+
+        var error = Unwrap(Assert.ThrowsAny<Exception>(() => host.Address));
+
+        Assert.Contains("Quota__NudgeAt", error.Message);
+        Assert.Contains("Quota__FinalWarningAt", error.Message);
     }
 
     private static Exception Unwrap(Exception error)

@@ -24,7 +24,7 @@ public static class CheckEndpoint
 
             var outcome = QuotaRules.Decide(cell, used, request.QuantityOrOne);
             QuotaAnswers.WriteHeaders(http.Response, request.OperationClass!, cell, window, outcome.Remaining, now.ToDateTimeUtc());
-            return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Locale(http.Request), deps.UpgradeUrl,
+            return TypedResults.Ok(QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now,
                 tenant.Tier, request.OperationClass!, cell, window, request.QuantityOrOne, outcome, recorded: false, duplicate: false));
         }, cancellationToken);
     }

@@ -39,7 +39,7 @@ public static class ConsumeEndpoint
             if (outcome.Allowed != record.Recorded)
                 throw new InvalidOperationException($"Usage record {record.Id}: the ledger and the rules disagree about admission.");
             QuotaAnswers.WriteHeaders(http.Response, record.OperationClass, record.Cell, record.Window, outcome.Remaining, now.ToDateTimeUtc());
-            return TypedResults.Ok(QuotaAnswers.Answer(deps.Matrix, deps.Copy, deps.Locale(http.Request), deps.UpgradeUrl,
+            return TypedResults.Ok(QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now,
                 record.Tier, record.OperationClass, record.Cell, record.Window, record.Quantity, outcome, record.Recorded, duplicate));
         }, cancellationToken);
     }

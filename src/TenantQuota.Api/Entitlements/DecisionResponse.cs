@@ -1,5 +1,7 @@
 using System.Globalization;
+using NodaTime;
 using TenantQuota.Copy;
+using TenantQuota.Data;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
 
@@ -29,15 +31,13 @@ public static class QuotaAnswers
         _ => "hard_limit",
     };
 
-    public static DecisionResponse Answer(
-        QuotaMatrix matrix, QuotaCopy copy, string locale, string upgradeUrl, string tier, string operationClass,
+    public static DecisionResponse Answer(EntitlementDependencies deps, TenantSnapshot tenant, string locale, Instant now, string tier, string operationClass,
         QuotaCell cell, QuotaWindow window, long requested, QuotaOutcome outcome, bool recorded, bool duplicate)
     {
-        var resetsAt = window.End.ToDateTimeUtc();
-        var model = QuotaCopy.Model(matrix, tier, operationClass, requested, outcome.Used, cell, resetsAt, outcome.FallbackClass, upgradeUrl);
-        var message = copy.Render(QuotaNotices.For(cell, outcome), model, locale);
+        var stage = QuotaStages.For(cell, outcome, deps.Thresholds);
+        var message = deps.Message(tenant, tier, operationClass, cell, window, stage, requested, outcome.Used, outcome.BillableQuantity, !outcome.Allowed, now, locale);
         return new DecisionResponse(outcome.Allowed, outcome.Decision.WireName(), operationClass, tier, outcome.Used,
-            cell.SoftLimit, cell.HardLimit, outcome.Remaining, resetsAt, outcome.State.WireName(), outcome.FallbackClass,
+            cell.SoftLimit, cell.HardLimit, outcome.Remaining, window.End.ToDateTimeUtc(), outcome.State.WireName(), outcome.FallbackClass,
             recorded, duplicate, message, outcome.BillableQuantity);
     }
 

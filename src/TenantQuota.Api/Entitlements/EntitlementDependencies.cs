@@ -4,6 +4,7 @@ using TenantQuota.Api.Errors;
 using TenantQuota.Api.Hosting;
 using TenantQuota.Copy;
 using TenantQuota.Data;
+using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
 using Microsoft.Extensions.Options;
 
@@ -18,11 +19,17 @@ public sealed class EntitlementDependencies(
     public QuotaLedger Ledger { get; } = ledger;
     public TenantDirectory Tenants { get; } = tenants;
     public string UpgradeUrl { get; } = settings.Value.UpgradeUrl;
+    public StageThresholds Thresholds { get; } = settings.Value.Thresholds;
 
     public Instant Now() => Instant.FromDateTimeOffset(clock.GetUtcNow());
 
     /// <summary>The copy's locale for this request (Accept-Language, falling back to English).</summary>
     public string Locale(HttpRequest request) => Copy.Negotiate(request.Headers.AcceptLanguage.ToString());
+
+    /// <summary>The end-user message for a class of a tenant, where the subject stands in <paramref name="window"/>.</summary>
+    public QuotaMessage? Message(TenantSnapshot tenant, string tier, string operationClass, QuotaCell cell, QuotaWindow window,
+        QuotaStage stage, long requested, long used, long billable, bool denied, Instant now, string locale) =>
+        Copy.Render(new CopySituation(stage, tier, operationClass, cell, requested, used, billable, denied, now, window.End.InZone(tenant.Zone), UpgradeUrl), locale);
 
     /// <summary>
     /// Runs one hot-path step against this process's copy of the caller's tenant. The step answers

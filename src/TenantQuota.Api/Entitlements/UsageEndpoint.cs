@@ -9,8 +9,11 @@ namespace TenantQuota.Api.Entitlements;
 
 public sealed record UsageResponse(string SubjectId, string Tier, IReadOnlyList<ClassUsage> Classes);
 
+/// <summary>A class in its window. DisplayName, ResetsIn and ResetsAtLocal extend the contract: in the
+/// caller's language and the tenant's time zone, for a meter that shows them as they are.</summary>
 public sealed record ClassUsage(
-    string OperationClass, long Used, long SoftLimit, long HardLimit, long Remaining, DateTime ResetsAt, string State, QuotaMessage? Message);
+    string OperationClass, long Used, long SoftLimit, long HardLimit, long Remaining, DateTime ResetsAt, string State, QuotaMessage? Message,
+    string DisplayName, string ResetsIn, string ResetsAtLocal);
 
 /// <summary>GET /v1/subjects/{subjectId}/usage: every class in its current window.</summary>
 public static class UsageEndpoint
@@ -33,17 +36,22 @@ public static class UsageEndpoint
             var used = await deps.Ledger.ReadAllUsedAsync(tenant, subjectId, classes.Select(c => (c.Name, c.Window.Start)).ToList(), cancellationToken);
             if (used is null) return null;
 
+            var words = deps.Copy.Words(locale);
             var answer = classes.Select(c =>
             {
                 var count = used[c.Name];
-                var resetsAt = c.Window.End.ToDateTimeUtc();
-                var model = QuotaCopy.Model(deps.Matrix, tenant.Tier, c.Name, requested: 0, count, c.Cell, resetsAt, fallbackClass: null, deps.UpgradeUrl);
-                return new ClassUsage(c.Name, count, c.Cell.SoftLimit, c.Cell.HardLimit, QuotaRules.Remaining(c.Cell, count), resetsAt,
-                    QuotaRules.StateOf(c.Cell, count).WireName(), deps.Copy.Render(QuotaNotices.ForUsage(c.Cell, count), model, locale));
+                var resetsAt = c.Window.End.InZone(tenant.Zone);
+                var stage = QuotaStages.ForUsage(c.Cell, count, deps.Thresholds);
+                return new ClassUsage(c.Name, count, c.Cell.SoftLimit, c.Cell.HardLimit, QuotaRules.Remaining(c.Cell, count), c.Window.End.ToDateTimeUtc(),
+                    QuotaRules.StateOf(c.Cell, count).WireName(),
+                    deps.Message(tenant, tenant.Tier, c.Name, c.Cell, c.Window, stage, requested: 0, count, billable: 0, denied: false, now, locale),
+                    Capitalized(words.Class(c.Name).Other), words.Relative(now, resetsAt), $"{words.Absolute(resetsAt)} ({resetsAt.Zone.Id})");
             }).ToList();
             return TypedResults.Ok(new UsageResponse(subjectId, tenant.Tier, answer));
         }, cancellationToken);
     }
+
+    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     /// <summary>
     /// ASP.NET Core leaves "%2F" encoded in route values (so "org%2Fana" would not match the subject

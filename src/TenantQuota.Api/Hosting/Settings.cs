@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using TenantQuota.Domain;
 
 namespace TenantQuota.Api.Hosting;
 
@@ -28,4 +29,14 @@ public sealed class QuotaSettings
     /// <summary>Where the copy's upgrade button sends end users.</summary>
     [Required(ErrorMessage = "Quota:UpgradeUrl (env Quota__UpgradeUrl) is required")]
     public string UpgradeUrl { get; set; } = "https://app.tenantquota.dev/upgrade";
+
+    /// <summary>The nudge starts at this share of the hard limit (Quota__NudgeAt).</summary>
+    [Range(0.01, 0.99, ErrorMessage = "Quota:NudgeAt (env Quota__NudgeAt) must be a share of the hard limit between 0.01 and 0.99")]
+    public double NudgeAt { get; set; } = StageThresholds.Default.NudgeAt;
+
+    /// <summary>The final warning starts at this share of the hard limit (Quota__FinalWarningAt), after the nudge.</summary>
+    [Range(0.01, 0.99, ErrorMessage = "Quota:FinalWarningAt (env Quota__FinalWarningAt) must be a share of the hard limit between 0.01 and 0.99")]
+    public double FinalWarningAt { get; set; } = StageThresholds.Default.FinalWarningAt;
+
+    public StageThresholds Thresholds => new(NudgeAt, FinalWarningAt);
 }

@@ -27,11 +27,15 @@ public static class TenantQuotaHost
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(kestrel => RequestLimits.ConfigureKestrel(kestrel.Limits));
         services.AddOptions<AuthSettings>().BindConfiguration("Auth").ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<QuotaSettings>().BindConfiguration("Quota").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<QuotaSettings>().BindConfiguration("Quota").ValidateDataAnnotations()
+            .Validate(q => q.Thresholds.Problem() is null, "Quota:NudgeAt must be below Quota:FinalWarningAt (env Quota__NudgeAt, Quota__FinalWarningAt)")
+            .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => HostFiles.LoadMatrix(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.MatrixPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
-        services.AddSingleton(sp => QuotaCopy.Load(HostFiles.Resolve(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.TemplatesPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath)));
+        services.AddSingleton(sp => QuotaCopy.Load(
+            HostFiles.Resolve(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.TemplatesPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath),
+            sp.GetRequiredService<QuotaMatrix>()));
         services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>()));
         services.AddDbContext<TenantQuotaDb>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<TenantDirectory>();
