@@ -45,8 +45,8 @@ public static class EntitlementsApi
           "used": 8, "softLimit": 7, "hardLimit": 10, "remaining": 2,
           "resetsAt": "2026-11-23T00:00:00Z", "state": "soft_limit", "fallbackClass": null,
           "recorded": {{(recorded ? "true" : "false")}}, "duplicate": false, "billableQuantity": 0,
-          "message": { "severity": "warning", "title": "2 Summaries left",
-                       "body": "You've used 8 of 10 Summaries. Your quota resets on 2026-11-23 00:00 UTC. The pro plan includes 200.",
-                       "cta": { "label": "See plans", "url": "https://app.tenantquota.dev/upgrade" } } }
+          "message": { "severity": "warning", "title": "Only 2 summaries left today",
+                       "body": "You've used 8 of 10 summaries today; more arrive in 3 hours. Pro gives you 200 summaries a day.",
+                       "cta": { "label": "See Pro", "url": "https://app.tenantquota.dev/upgrade" } } }
         """;
 }

@@ -21,10 +21,15 @@ public static class UsageEndpoint
     public static async Task<Results<Ok<UsageResponse>, ValidationProblem>> Handle(
         string subjectId, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
     {
-        subjectId = SubjectIdFromRawPath(http) ?? subjectId;
+        subjectId = SubjectIdFromRawPath(http, "/usage") ?? subjectId;
         if (EntitlementRequest.ValidateSubjectIdToRead(subjectId) is { } invalid)
             return Problems.Validation("subjectId", invalid);
+        return TypedResults.Ok(await AnswerAsync(subjectId, caller, deps, http, cancellationToken));
+    }
 
+    /// <summary>Every class of the subject in its current window, with its copy in the request's language.</summary>
+    public static async Task<UsageResponse> AnswerAsync(string subjectId, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
+    {
         var now = deps.Now();
         var locale = deps.Locale(http.Request);
         return await deps.WithCurrentTenantAsync(caller, async tenant =>
@@ -47,7 +52,7 @@ public static class UsageEndpoint
                     deps.Message(tenant, tenant.Tier, c.Name, c.Cell, c.Window, stage, requested: 0, count, billable: 0, denied: false, now, locale),
                     Capitalized(words.Class(c.Name).Other), words.Relative(now, resetsAt), $"{words.Absolute(resetsAt)} ({resetsAt.Zone.Id})");
             }).ToList();
-            return TypedResults.Ok(new UsageResponse(subjectId, tenant.Tier, answer));
+            return new UsageResponse(subjectId, tenant.Tier, answer);
         }, cancellationToken);
     }
 
@@ -57,12 +62,12 @@ public static class UsageEndpoint
     /// ASP.NET Core leaves "%2F" encoded in route values (so "org%2Fana" would not match the subject
     /// "org/ana" that consume recorded); the raw request target, decoded once, gives the id exactly.
     /// </summary>
-    private static string? SubjectIdFromRawPath(HttpContext http)
+    public static string? SubjectIdFromRawPath(HttpContext http, string suffix)
     {
         var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (raw is null) return null;
         var path = raw.Split('?', 2)[0];
-        const string prefix = "/v1/subjects/", suffix = "/usage";
+        const string prefix = "/v1/subjects/";
         if (!path.StartsWith(prefix, StringComparison.Ordinal) || !path.EndsWith(suffix, StringComparison.Ordinal)) return null;
         return Uri.UnescapeDataString(path[prefix.Length..^suffix.Length]);
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
+using TenantQuota.Api.EndUser;
 using TenantQuota.Api.Entitlements;
 using TenantQuota.Api.Plans;
 using TenantQuota.Api.Tenants;
@@ -16,6 +17,10 @@ namespace TenantQuota.Api.Hosting;
 [JsonSerializable(typeof(CreateTenantRequest))]
 [JsonSerializable(typeof(ChangeTierRequest))]
 [JsonSerializable(typeof(TenantResponse))]
+[JsonSerializable(typeof(CreateViewTokenRequest))]
+[JsonSerializable(typeof(ViewTokenResponse))]
+[JsonSerializable(typeof(AllowedOriginsRequest))]
+[JsonSerializable(typeof(AllowedOriginsResponse))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

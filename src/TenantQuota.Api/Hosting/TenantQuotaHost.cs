@@ -7,6 +7,7 @@ using Npgsql;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Billing;
 using TenantQuota.Api.Clients;
+using TenantQuota.Api.EndUser;
 using TenantQuota.Api.Entitlements;
 using TenantQuota.Api.Errors;
 using TenantQuota.Api.Plans;
@@ -45,6 +46,7 @@ public static class TenantQuotaHost
         services.AddBillingApi(); // Stripe (Billing/): off, and answering 503, unless Stripe__SecretKey is set
 
         services.AddTenantQuotaAuth();
+        services.AddEndUser(); // view tokens, the meter's script, allowed origins (EndUser/)
         services.AddProblemJson();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(options =>
@@ -77,10 +79,12 @@ public static class TenantQuotaHost
         app.UseExceptionHandler();
         app.UseRequestLimits();
         app.UseStatusCodePages();
+        app.UseCors(); // only endpoints that ask for it: the end user's (EndUser/EndUserCors)
         app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapOperations();
+        app.MapWidget();
         var v1 = app.MapGroup("/v1")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -94,6 +98,7 @@ public static class TenantQuotaHost
         v1.MapTenants();
         v1.MapClients();
         v1.MapBilling();
+        v1.MapEndUser();
         return app;
     }
 
