@@ -29,3 +29,11 @@ Feature: End users see their own quota through a short-lived view token
     When the back end makes a view token for "ana"
     Then a page on "https://app.acme.example" may read the usage
     But a page on "https://elsewhere.example" may not
+
+  Scenario: The tenant sees how its users meet the limits and take the offer to upgrade
+    Given "ana" has consumed 10 "summaries"
+    And "bob" has consumed 2 "summaries"
+    When the back end makes a view token for "ana"
+    And the meter reports that the "summaries" banner was shown 2 times and upgrade was clicked once
+    Then the tenant's metrics for "summaries" show 1 of 2 users hit the hard limit
+    And the tenant's metrics for "summaries" show an upgrade click-through of 0.5

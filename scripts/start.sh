@@ -133,6 +133,8 @@ else
     export ConnectionStrings__TenantQuota="${ConnectionStrings__TenantQuota:-$(connection_string "$TQ_PG_PORT" "$TQ_DB_NAME")}"
     export Auth__Authority="${Auth__Authority:-$IDP_URL}"
     export Auth__RequireHttpsMetadata="${Auth__RequireHttpsMetadata:-false}"
+    # The demo product at /demo: anonymous endpoints acting for the demo tenants, for this loopback stack only.
+    export Demo__Enabled="${Demo__Enabled:-true}"
     export_stripe_settings
     exec setsid dotnet TenantQuota.Api.dll --urls "$API_URL"
   ) >"$TQ_RUN_DIR/api.log" 2>&1 &
@@ -226,6 +228,7 @@ fi
 cat <<TXT
 
 TenantQuota is running (loopback only):
+  Demo product        $API_URL/demo   (a fake AI writing app: spend quota, watch the meter, the warnings and the stop)
   API                 $API_URL        (OpenAPI: $API_URL/openapi/v1.json, readiness: $API_URL/health/ready)
   Identity provider   $IDP_URL        (discovery: $IDP_URL/.well-known/openid-configuration)
   Billing worker      $WORKER_URL        (readiness: $WORKER_URL/health/ready, overage pipeline: $WORKER_URL/billing/health)

@@ -2,7 +2,8 @@
 # Runs every test against real services: a test PostgreSQL cluster of its own (127.0.0.1:55433,
 # durability switched off for speed, never used by scripts/start.sh), RabbitMQ (virtual hosts of this
 # run's own, one per test suite, deleted at the end; never the stack's tenantquota) and the bundled identity
-# provider and LocalStripe (the tests host them themselves, in-process). Prints "N passed, N failed[, N skipped]".
+# provider and LocalStripe (the tests host them themselves, in-process), and Debian's Chromium for the
+# browser tests (screenshots in artifacts/screenshots/). Prints "N passed, N failed[, N skipped]".
 source "$(dirname "$0")/lib/common.sh"
 
 TEST_PG_PORT="${TQ_TEST_PG_PORT:-55433}"
@@ -15,6 +16,7 @@ TEST_RABBITMQ_SUITES="worker faults schedules features"
 RESULTS="$TQ_ROOT/artifacts/test-results"
 
 ensure_tools
+ensure_chromium
 TEST_PG_DATA="$TQ_STATE_DIR/pg-test"
 # Leave the test cluster and RabbitMQ as we found them: stop each at the end only if this run started it.
 pg_was_running=0

@@ -52,6 +52,11 @@ ensure_tools() {
   pg_bin >/dev/null 2>&1 || apt_install postgresql
 }
 
+# ensure_chromium: Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium fonts-liberation
+}
+
 pg_bin() {
   local bin
   bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"

@@ -33,6 +33,8 @@ public sealed class ViewTokenAuthentication(IOptionsMonitor<AuthenticationScheme
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        // Where a back end's token is accepted too (POST /v1/ux-events) the JWT scheme has answered already.
+        if (Response.HasStarted) return Task.CompletedTask;
         Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
         return ProblemJson.WriteAsync(Context, ProblemJson.Problem(401, ProblemTypes.Unauthorized, "Unauthorized.",
             "Send a view token: Authorization: Bearer tqv_… (POST /v1/subjects/{subjectId}/view-tokens makes one; it lives at most 15 minutes)."));

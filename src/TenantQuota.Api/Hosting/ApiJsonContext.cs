@@ -21,6 +21,8 @@ namespace TenantQuota.Api.Hosting;
 [JsonSerializable(typeof(ViewTokenResponse))]
 [JsonSerializable(typeof(AllowedOriginsRequest))]
 [JsonSerializable(typeof(AllowedOriginsResponse))]
+[JsonSerializable(typeof(UxEventRequest))]
+[JsonSerializable(typeof(UxMetricsResponse))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -7,6 +7,7 @@ using Npgsql;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Billing;
 using TenantQuota.Api.Clients;
+using TenantQuota.Api.Demo;
 using TenantQuota.Api.EndUser;
 using TenantQuota.Api.Entitlements;
 using TenantQuota.Api.Errors;
@@ -47,6 +48,8 @@ public static class TenantQuotaHost
 
         services.AddTenantQuotaAuth();
         services.AddEndUser(); // view tokens, the meter's script, allowed origins (EndUser/)
+        services.AddUxMetrics(); // what end users did with the copy, and the experience metrics (EndUser/UxEndpoints)
+        services.AddOptions<DemoSettings>().BindConfiguration("Demo"); // the demo product at /demo, off unless Demo__Enabled (Demo/)
         services.AddProblemJson();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(options =>
@@ -85,6 +88,7 @@ public static class TenantQuotaHost
 
         app.MapOperations();
         app.MapWidget();
+        app.MapDemo();
         var v1 = app.MapGroup("/v1")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -99,6 +103,7 @@ public static class TenantQuotaHost
         v1.MapClients();
         v1.MapBilling();
         v1.MapEndUser();
+        v1.MapUxMetrics();
         return app;
     }
 

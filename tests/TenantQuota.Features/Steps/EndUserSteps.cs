@@ -60,6 +60,34 @@ public sealed class EndUserSteps(ScenarioApi api)
     [Then("a page on {string} may not")]
     public async Task APageMayNot(string origin) => Assert.Null(await AllowedOriginAsync(origin));
 
+    [When("the meter reports that the {string} banner was shown {int} times and upgrade was clicked once")]
+    public async Task TheMeterReports(string operationClass, int shown)
+    {
+        var meter = api.Host.Client(ViewToken);
+        foreach (var type in Enumerable.Repeat("banner_shown", shown).Append("upgrade_clicked"))
+            Assert.Equal(202, (await meter.SendAsync(HttpMethod.Post, "/v1/ux-events", new { type, operationClass })).Status);
+    }
+
+    [Then("the tenant's metrics for {string} show {int} of {int} users hit the hard limit")]
+    public async Task UsersHitTheHardLimit(string operationClass, int hit, int users)
+    {
+        var metrics = await MetricsAsync(operationClass);
+        Assert.Equal((users, (double)hit / users), ((int)metrics["subjects"]!, (double)metrics["hardLimitHitRate"]!));
+    }
+
+    [Then("the tenant's metrics for {string} show an upgrade click-through of {double}")]
+    public async Task UpgradeClickThrough(string operationClass, double rate) =>
+        Assert.Equal(rate, (double)(await MetricsAsync(operationClass))["upgradeClickThrough"]!);
+
+    private async Task<System.Text.Json.Nodes.JsonNode> MetricsAsync(string operationClass)
+    {
+        var admin = api.Host.Client(TestTokens.For(api.RequireTenant, "tenant.admin"));
+        api.Host.Clock.Advance(TimeSpan.FromSeconds(1)); // "to" is now: past what was just reported
+        var answer = await admin.SendAsync(HttpMethod.Get, "/v1/tenant/ux-metrics");
+        Assert.Equal(200, answer.Status);
+        return answer.Json["classes"]!.AsArray().Single(c => (string)c!["operationClass"]! == operationClass)!;
+    }
+
     /// <summary>What the browser checks before it hands the answer to the page: Access-Control-Allow-Origin.</summary>
     private async Task<string?> AllowedOriginAsync(string origin)
     {
