@@ -134,8 +134,19 @@ public sealed class BillingSubscriptions(
     /// <summary>A tenant's subscription state, as the webhooks left it (null when it never had one).</summary>
     public async Task<SubscriptionState?> FindAsync(string tenantId, CancellationToken cancellationToken)
     {
+        // Waits for a webhook being acted on for this tenant: it commits the tier change in a transaction of
+        // its own before the subscription state, and a checkout started in between must not see the tier
+        // paid for but no subscription (it would sell a second one). Readers share the lock.
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await ReadStateAsync(connection, null, tenantId, cancellationToken, forUpdate: false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var wait = new NpgsqlCommand($"SELECT pg_advisory_xact_lock_shared({LockClass}, hashtext($1))", connection, transaction))
+        {
+            wait.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+            await wait.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var state = await ReadStateAsync(connection, transaction, tenantId, cancellationToken, forUpdate: false);
+        await transaction.CommitAsync(cancellationToken);
+        return state;
     }
 
     private sealed record Interpretation(string? TenantId, SubscriptionChange? Change, string? Ignored, bool Warn = false);
