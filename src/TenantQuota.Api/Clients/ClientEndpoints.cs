@@ -1,9 +1,11 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Errors;
 using TenantQuota.Api.Hosting;
 using TenantQuota.Data;
+using TenantQuota.Data.Audit;
 using TenantQuota.Identity.Store;
 
 namespace TenantQuota.Api.Clients;
@@ -71,9 +73,10 @@ public static class ClientEndpoints
     }
 
     public static async Task<Results<Created<CreatedClientResponse>, ValidationProblem, ProblemHttpResult>> CreateForTenant(
-        string id, CreateClientRequest? request, TenantQuotaDb db, ApiClients clients, CancellationToken cancellationToken) =>
+        string id, CreateClientRequest? request, TenantQuotaDb db, ApiClients clients, ClaimsPrincipal user, AuditLog audit, TimeProvider clock,
+        CancellationToken cancellationToken) =>
         await TenantExists(db, id, cancellationToken)
-            ? await CreateFor(id, request, clients, cancellationToken)
+            ? await CreateFor(id, request, clients, new Audited(audit, Actor.Of(user), clock), cancellationToken)
             : UnknownTenant(id);
 
     public static async Task<Results<Ok<ClientListResponse>, ProblemHttpResult>> ListForTenant(
@@ -83,16 +86,18 @@ public static class ClientEndpoints
             : UnknownTenant(id);
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeForTenant(
-        string id, string clientId, TenantQuotaDb db, ApiClients clients, CancellationToken cancellationToken) =>
+        string id, string clientId, TenantQuotaDb db, ApiClients clients, ClaimsPrincipal user, AuditLog audit, TimeProvider clock,
+        CancellationToken cancellationToken) =>
         await TenantExists(db, id, cancellationToken)
-            ? await RevokeFor(id, clientId, clients, cancellationToken)
+            ? await RevokeFor(id, clientId, clients, new Audited(audit, Actor.Of(user), clock), cancellationToken)
             : UnknownTenant(id);
 
     public static async Task<Results<Created<CreatedClientResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        TenantContext tenant, CreateClientRequest? request, TenantQuotaDb db, ApiClients clients, CancellationToken cancellationToken)
+        TenantContext tenant, CreateClientRequest? request, TenantQuotaDb db, ApiClients clients, ClaimsPrincipal user, AuditLog audit, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         await RequireProvisioned(db, tenant, cancellationToken);
-        return await CreateFor(tenant.TenantId, request, clients, cancellationToken);
+        return await CreateFor(tenant.TenantId, request, clients, new Audited(audit, Actor.Of(user), clock), cancellationToken);
     }
 
     public static async Task<Ok<ClientListResponse>> List(TenantContext tenant, TenantQuotaDb db, ApiClients clients, CancellationToken cancellationToken)
@@ -103,14 +108,15 @@ public static class ClientEndpoints
 
     /// <summary>Another tenant's client id answers 404, exactly like one that does not exist.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(
-        TenantContext tenant, string clientId, TenantQuotaDb db, ApiClients clients, CancellationToken cancellationToken)
+        TenantContext tenant, string clientId, TenantQuotaDb db, ApiClients clients, ClaimsPrincipal user, AuditLog audit, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         await RequireProvisioned(db, tenant, cancellationToken);
-        return await RevokeFor(tenant.TenantId, clientId, clients, cancellationToken);
+        return await RevokeFor(tenant.TenantId, clientId, clients, new Audited(audit, Actor.Of(user), clock), cancellationToken);
     }
 
     private static async Task<Results<Created<CreatedClientResponse>, ValidationProblem, ProblemHttpResult>> CreateFor(
-        string tenantId, CreateClientRequest? request, ApiClients clients, CancellationToken cancellationToken)
+        string tenantId, CreateClientRequest? request, ApiClients clients, Audited audited, CancellationToken cancellationToken)
     {
         if (request is null) return Problems.Validation("body", "A JSON body is required.");
         var errors = ApiClients.Validate(request.Name, request.Scopes);
@@ -118,6 +124,8 @@ public static class ClientEndpoints
 
         var created = await clients.CreateAsync(tenantId, request.Name!, request.Scopes!.Select(s => s!).ToList(), cancellationToken);
         var client = created.Client;
+        await audited.Log.AppendAsync(new AuditEntry(tenantId, AuditLog.Client, "created", client.ClientId, audited.Actor, audited.Clock.GetUtcNow(), null,
+            new { name = client.Name, scopes = client.Scopes }), cancellationToken);
         return TypedResults.Created((string?)null,
             new CreatedClientResponse(client.ClientId, created.ClientSecret, client.Name, client.Scopes, client.CreatedAt.UtcDateTime));
     }
@@ -125,10 +133,16 @@ public static class ClientEndpoints
     private static async Task<Ok<ClientListResponse>> ListFor(string tenantId, ApiClients clients, CancellationToken cancellationToken) =>
         TypedResults.Ok(new ClientListResponse([.. (await clients.ListAsync(tenantId, cancellationToken)).Select(ClientResponse.From)]));
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeFor(string tenantId, string clientId, ApiClients clients, CancellationToken cancellationToken) =>
-        await clients.RevokeAsync(tenantId, clientId, cancellationToken)
-            ? TypedResults.NoContent()
-            : Problems.NotFound($"Tenant '{tenantId}' has no API client '{clientId}'.");
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeFor(string tenantId, string clientId, ApiClients clients, Audited audited,
+        CancellationToken cancellationToken)
+    {
+        if (!await clients.RevokeAsync(tenantId, clientId, cancellationToken)) return Problems.NotFound($"Tenant '{tenantId}' has no API client '{clientId}'.");
+        await audited.Log.AppendAsync(new AuditEntry(tenantId, AuditLog.Client, "revoked", clientId, audited.Actor, audited.Clock.GetUtcNow(), null, null), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Where a change is written down, and who made it. The identity store is another database context, so the entry follows the change.</summary>
+    private sealed record Audited(AuditLog Log, string Actor, TimeProvider Clock);
 
     private static Task<bool> TenantExists(TenantQuotaDb db, string id, CancellationToken cancellationToken) =>
         db.Tenants.AnyAsync(t => t.Id == id, cancellationToken);

@@ -91,7 +91,7 @@ public static class DemoApi
         TimeProvider clock, CancellationToken cancellationToken)
     {
         if (DemoTenantError(request?.TenantId, settings.Value) is { } problem) return problem;
-        return await TenantEndpoints.ChangeTier(request!.TenantId!, new ChangeTierRequest(request.Tier), db, matrix, directory, clock, cancellationToken);
+        return await TenantEndpoints.ChangeTierAs("demo", request!.TenantId!, new ChangeTierRequest(request.Tier), db, matrix, directory, clock, cancellationToken);
     }
 
     /// <summary>What a SaaS back end does when its user presses a button: consume one of the class, answering in the user's language.</summary>

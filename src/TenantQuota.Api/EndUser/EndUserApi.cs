@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,6 +6,7 @@ using TenantQuota.Api.Auth;
 using TenantQuota.Api.Entitlements;
 using TenantQuota.Api.Errors;
 using TenantQuota.Api.Hosting;
+using TenantQuota.Data.Audit;
 using TenantQuota.Data.EndUser;
 
 namespace TenantQuota.Api.EndUser;
@@ -106,18 +108,23 @@ public static partial class EndUserApi
         await origins.GetAsync(id, cancellationToken) is { } found ? TypedResults.Ok(new AllowedOriginsResponse(found)) : UnknownTenant(id);
 
     public static async Task<Results<Ok<AllowedOriginsResponse>, ValidationProblem, ProblemHttpResult>> SetForTenant(
-        string id, AllowedOriginsRequest? request, TenantOrigins origins, CancellationToken cancellationToken)
+        string id, AllowedOriginsRequest? request, TenantOrigins origins, ClaimsPrincipal user, AuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (Validate(request) is not { } valid) return Problems.Validation(Errors(request));
-        return await origins.SetAsync(id, valid, cancellationToken) ? TypedResults.Ok(new AllowedOriginsResponse(valid)) : UnknownTenant(id);
+        var before = await origins.GetAsync(id, cancellationToken);
+        if (before is null || !await origins.SetAsync(id, valid, cancellationToken)) return UnknownTenant(id);
+        await audit.AppendAsync(new AuditEntry(id, AuditLog.AllowedOrigins, "changed", null, Actor.Of(user), clock.GetUtcNow(),
+            new { allowedOrigins = before }, new { allowedOrigins = valid }), cancellationToken);
+        return TypedResults.Ok(new AllowedOriginsResponse(valid));
     }
 
     public static async Task<Results<Ok<AllowedOriginsResponse>, ProblemHttpResult>> Get(TenantContext caller, TenantOrigins origins, CancellationToken cancellationToken) =>
         await GetForTenant(caller.TenantId, origins, cancellationToken);
 
     public static async Task<Results<Ok<AllowedOriginsResponse>, ValidationProblem, ProblemHttpResult>> Set(
-        TenantContext caller, AllowedOriginsRequest? request, TenantOrigins origins, CancellationToken cancellationToken) =>
-        await SetForTenant(caller.TenantId, request, origins, cancellationToken);
+        TenantContext caller, AllowedOriginsRequest? request, TenantOrigins origins, ClaimsPrincipal user, AuditLog audit, TimeProvider clock,
+        CancellationToken cancellationToken) =>
+        await SetForTenant(caller.TenantId, request, origins, user, audit, clock, cancellationToken);
 
     /// <summary>The origins, each as scheme://host[:port] in lower case, or null when any is not one.</summary>
     private static List<string>? Validate(AllowedOriginsRequest? request) =>

@@ -23,6 +23,7 @@ namespace TenantQuota.Api.Hosting;
 [JsonSerializable(typeof(AllowedOriginsResponse))]
 [JsonSerializable(typeof(UxEventRequest))]
 [JsonSerializable(typeof(UxMetricsResponse))]
+[JsonSerializable(typeof(TenantQuota.Api.Audit.AuditPage))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TenantQuota.Api.Audit;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Billing;
 using TenantQuota.Api.Clients;
@@ -15,6 +16,7 @@ using TenantQuota.Api.Plans;
 using TenantQuota.Api.Tenants;
 using TenantQuota.Copy;
 using TenantQuota.Data;
+using TenantQuota.Data.Audit;
 using TenantQuota.Domain.Matrix;
 using TenantQuota.Identity.Store;
 
@@ -49,6 +51,7 @@ public static class TenantQuotaHost
         services.AddTenantQuotaAuth();
         services.AddEndUser(); // view tokens, the meter's script, allowed origins (EndUser/)
         services.AddUxMetrics(); // what end users did with the copy, and the experience metrics (EndUser/UxEndpoints)
+        services.AddSingleton<AuditLog>(); // who changed what (Audit/)
         services.AddOptions<DemoSettings>().BindConfiguration("Demo"); // the demo product at /demo, off unless Demo__Enabled (Demo/)
         services.AddProblemJson();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -104,6 +107,7 @@ public static class TenantQuotaHost
         v1.MapBilling();
         v1.MapEndUser();
         v1.MapUxMetrics();
+        v1.MapAudit();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -86,11 +87,18 @@ public static partial class TenantEndpoints
     }
 
     /// <summary>See <see cref="TenantTierChange"/> for what a change of tier does to counters and caches.</summary>
-    public static async Task<Results<Ok<TenantResponse>, ValidationProblem, ProblemHttpResult>> ChangeTier(
-        string id, ChangeTierRequest? request, TenantQuotaDb db, QuotaMatrix matrix, TenantDirectory directory, TimeProvider clock, CancellationToken cancellationToken)
+    public static Task<Results<Ok<TenantResponse>, ValidationProblem, ProblemHttpResult>> ChangeTier(
+        string id, ChangeTierRequest? request, ClaimsPrincipal user, TenantQuotaDb db, QuotaMatrix matrix, TenantDirectory directory, TimeProvider clock,
+        CancellationToken cancellationToken) =>
+        ChangeTierAs(Actor.Of(user), id, request, db, matrix, directory, clock, cancellationToken);
+
+    /// <param name="actor">Who asks, as the audit log names them (<see cref="Actor"/>).</param>
+    public static async Task<Results<Ok<TenantResponse>, ValidationProblem, ProblemHttpResult>> ChangeTierAs(
+        string actor, string id, ChangeTierRequest? request, TenantQuotaDb db, QuotaMatrix matrix, TenantDirectory directory, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         if (TierError(request?.Tier, matrix) is { } tierError) return Problems.Validation("tier", tierError);
-        var tenant = await TenantTierChange.ChangeAsync(db, matrix, id, request!.Tier!, clock.GetUtcNow(), cancellationToken);
+        var tenant = await TenantTierChange.ChangeAsync(db, matrix, id, request!.Tier!, clock.GetUtcNow(), actor, cancellationToken);
         if (tenant is null) return Problems.NotFound($"There is no tenant '{id}'.");
         directory.Forget(id);
         return TypedResults.Ok(TenantResponse.From(tenant));

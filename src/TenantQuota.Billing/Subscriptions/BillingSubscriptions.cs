@@ -67,7 +67,7 @@ public sealed class BillingSubscriptions(
         if (result.Verdict == ChangeVerdict.Applied && result.State is { } next)
         {
             await WriteStateAsync(connection, transaction, tenantId, next, cancellationToken);
-            movedTo = await ConvergeTierAsync(connection, transaction, tenantId, next, $"Stripe event {eventId} ({envelope.Type})", cancellationToken);
+            movedTo = await ConvergeTierAsync(connection, transaction, tenantId, next, $"Stripe event {eventId} ({envelope.Type})", $"stripe:{eventId}", cancellationToken);
         }
         var outcome = result.Verdict switch
         {
@@ -106,7 +106,7 @@ public sealed class BillingSubscriptions(
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await LockTenantAsync(connection, transaction, tenantId, cancellationToken);
             if (await ReadStateAsync(connection, transaction, tenantId, cancellationToken) is { } state
-                && await ConvergeTierAsync(connection, transaction, tenantId, state, "the payment grace period ended", cancellationToken) is not null)
+                && await ConvergeTierAsync(connection, transaction, tenantId, state, "the payment grace period ended", "billing:grace-period", cancellationToken) is not null)
                 moved.Add(tenantId);
             await transaction.CommitAsync(cancellationToken);
         }
@@ -217,7 +217,8 @@ public sealed class BillingSubscriptions(
     }
 
     /// <summary>Moves the tenant to the tier its subscription entitles it to, if it is elsewhere; returns the new tier, or null when it stays.</summary>
-    private async Task<string?> ConvergeTierAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, SubscriptionState state, string why, CancellationToken cancellationToken)
+    private async Task<string?> ConvergeTierAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, SubscriptionState state, string why,
+        string actor, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var entitled = state.EntitledTier(now, settings.Value.GracePeriod, FreeTier);
@@ -230,7 +231,7 @@ public sealed class BillingSubscriptions(
         if (currentTier is null || currentTier == entitled) return null;
 
         // Its own transaction (on the context's connection); ours holds the tenant's billing lock meanwhile.
-        var moved = await TenantTierChange.ChangeAsync(tenants, matrix, tenantId, entitled, now, cancellationToken);
+        var moved = await TenantTierChange.ChangeAsync(tenants, matrix, tenantId, entitled, now, actor, cancellationToken);
         directory.Forget(tenantId);
         if (moved is null) return null;
         logger.LogInformation("Tenant {TenantId} moved from {FromTier} to {ToTier}: {Why} (subscription {SubscriptionId} {Status})",

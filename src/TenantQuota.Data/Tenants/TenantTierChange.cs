@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
+using TenantQuota.Data.Audit;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Matrix;
 
@@ -15,9 +16,10 @@ namespace TenantQuota.Data;
 /// </summary>
 public static class TenantTierChange
 {
+    /// <param name="actor">Who asked, for the audit log: a client id, stripe:&lt;event id&gt;, …</param>
     /// <returns>The tenant after the change, or null when there is no such tenant.</returns>
     public static async Task<Tenant?> ChangeAsync(
-        TenantQuotaDb db, QuotaMatrix matrix, string tenantId, string newTier, DateTimeOffset now, CancellationToken cancellationToken)
+        TenantQuotaDb db, QuotaMatrix matrix, string tenantId, string newTier, DateTimeOffset now, string actor, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(tq_tenant_lock_key({tenantId}))", cancellationToken);
@@ -36,6 +38,8 @@ public static class TenantTierChange
             var window = QuotaWindow.Containing(Instant.FromDateTimeOffset(now), newCell.Reset, zone);
             await RecountWindowAsync(db, tenantId, operationClass, window, cancellationToken);
         }
+        if (tenant.Tier != newTier)
+            await AuditLog.AppendAsync(db, new AuditEntry(tenantId, AuditLog.Tier, "changed", null, actor, now, new { tier = tenant.Tier }, new { tier = newTier }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == tenantId, cancellationToken);
     }

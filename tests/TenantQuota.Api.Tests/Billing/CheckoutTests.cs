@@ -77,6 +77,7 @@ public sealed class CheckoutTests(StripeStackFixture fixture) : IClassFixture<St
         Assert.Equal("pro", tier);
         Assert.Equal(("pro", "allow", 11L, 200L), ((string)check.Json["tier"]!, check.Decision, check.Used, (long)check.Json["hardLimit"]!));
         Assert.Equal("active", await _stack.ScalarAsync<string>("SELECT status FROM billing_subscriptions WHERE tenant_id = $1", tenant));
+        Assert.StartsWith("stripe:evt_", await _stack.ScalarAsync<string>("SELECT actor FROM audit_log WHERE tenant_id = $1 AND kind = 'tier'", tenant));
     }
 
     [Fact]
