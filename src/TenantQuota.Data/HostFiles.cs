@@ -1,10 +1,11 @@
 using TenantQuota.Domain.Matrix;
+using TenantQuota.Domain.Prices;
 
 namespace TenantQuota.Data;
 
 /// <summary>
 /// Files a host reads at start, found the same way by the API and the worker: the quota matrix
-/// (Quota:MatrixPath) and, for the API, the copy templates.
+/// (Quota:MatrixPath), the model price table (Quota:PricesPath) and, for the API, the copy templates.
 /// </summary>
 public static class HostFiles
 {
@@ -18,6 +19,15 @@ public static class HostFiles
         if (!File.Exists(resolved))
             throw new FileNotFoundException($"Quota:MatrixPath (env Quota__MatrixPath) points at '{resolved}', which does not exist.", resolved);
         return QuotaMatrixParser.Parse(File.ReadAllText(resolved));
+    }
+
+    /// <summary>Parses the price table at <paramref name="path"/> (Quota:PricesPath); fails naming the setting when it is missing.</summary>
+    public static PriceTable LoadPrices(string path, string contentRoot)
+    {
+        var resolved = Resolve(path, contentRoot);
+        if (!File.Exists(resolved))
+            throw new FileNotFoundException($"Quota:PricesPath (env Quota__PricesPath) points at '{resolved}', which does not exist.", resolved);
+        return PriceTable.Parse(File.ReadAllText(resolved));
     }
 
     /// <summary>Relative paths are looked up next to the binaries first (where the build copies them), then under the content root.</summary>

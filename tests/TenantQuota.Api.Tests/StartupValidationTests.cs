@@ -27,6 +27,19 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public void Refuses_to_start_with_a_price_table_error_naming_model_entry_and_field()
+    {
+        var path = Path.Combine(_scratch.FullName, "prices.yaml");
+        File.WriteAllText(path, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "config", "prices.yaml"))
+            .Replace("- { from: 2026-12-01, input: 2.00, output: 8.00 }", "- { from: 2026-12-01, input: 2.00, output: 8.0000001 }"));
+        using var host = new ApiHost(new Dictionary<string, string?> { ["Quota:PricesPath"] = path });
+
+        var error = Assert.IsType<TenantQuota.Domain.Prices.PriceTableException>(Unwrap(Assert.ThrowsAny<Exception>(() => host.Address)));
+
+        Assert.StartsWith("model 'gpt-large', price 2, field 'output'", Assert.Single(error.Errors));
+    }
+
+    [Fact]
     public void Refuses_to_start_when_a_template_refers_to_an_unknown_field()
     {
         var templates = Path.Combine(_scratch.FullName, "templates");

@@ -36,8 +36,8 @@ public static class AuditEndpoints
     {
         var errors = new Dictionary<string, string[]>();
         if (kind is not null && !AuditLog.Kinds.Contains(kind)) errors["kind"] = [$"kind must be one of {string.Join(", ", AuditLog.Kinds)}."];
-        var start = Instant(from, "from", errors);
-        var end = Instant(to, "to", errors);
+        var start = QueryValues.Instant(from, "from", errors);
+        var end = QueryValues.Instant(to, "to", errors);
         long? cursor = null;
         if (before is not null)
             if (long.TryParse(before, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) cursor = id;
@@ -49,13 +49,5 @@ public static class AuditEndpoints
         var records = await audit.ReadAsync(caller.TenantId, kind, start, end, cursor, take + 1, cancellationToken);
         var page = records.Take(take).Select(r => new AuditItem(r.Id, r.Kind, r.Action, r.Target, r.Actor, r.At.UtcDateTime, r.Before, r.After)).ToList();
         return TypedResults.Ok(new AuditPage(page, records.Count > take ? page[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
-    }
-
-    private static DateTimeOffset? Instant(string? text, string field, Dictionary<string, string[]> errors)
-    {
-        if (text is null) return null;
-        if (text.Contains('T') && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) return at;
-        errors[field] = [$"{field} must be an ISO 8601 instant, e.g. 2026-11-01T00:00:00Z."];
-        return null;
     }
 }

@@ -86,8 +86,8 @@ public static class UxEndpoints
         EntitlementDependencies deps, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var end = Instant(to, "to", errors) ?? clock.GetUtcNow();
-        var start = Instant(from, "from", errors) ?? end - DefaultPeriod;
+        var end = QueryValues.Instant(to, "to", errors) ?? clock.GetUtcNow();
+        var start = QueryValues.Instant(from, "from", errors) ?? end - DefaultPeriod;
         if (errors.Count == 0 && start >= end) errors["from"] = ["from must be before to."];
         if (errors.Count == 0 && end - start > MaxPeriod) errors["from"] = ["The period is at most 366 days."];
         if (errors.Count > 0) return Problems.Validation(errors);
@@ -100,12 +100,4 @@ public static class UxEndpoints
     }
 
     private static double? Rate(long part, long whole) => whole == 0 ? null : Math.Round((double)part / whole, 4);
-
-    private static DateTimeOffset? Instant(string? text, string field, Dictionary<string, string[]> errors)
-    {
-        if (text is null) return null;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && text.Contains('T')) return at;
-        errors[field] = [$"{field} must be an ISO 8601 instant, e.g. 2026-11-01T00:00:00Z."];
-        return null;
-    }
 }

@@ -23,6 +23,10 @@ public sealed class QuotaSettings
     [Required(ErrorMessage = "Quota:MatrixPath (env Quota__MatrixPath) is required")]
     public string MatrixPath { get; set; } = "config/quota-matrix.yaml";
 
+    /// <summary>The model price table that dollar budgets are charged from (docs/decisions/0012-money.md).</summary>
+    [Required(ErrorMessage = "Quota:PricesPath (env Quota__PricesPath) is required")]
+    public string PricesPath { get; set; } = "config/prices.yaml";
+
     [Required(ErrorMessage = "Quota:TemplatesPath (env Quota__TemplatesPath) is required")]
     public string TemplatesPath { get; set; } = "templates";
 

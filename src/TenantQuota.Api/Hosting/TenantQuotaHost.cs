@@ -18,6 +18,7 @@ using TenantQuota.Copy;
 using TenantQuota.Data;
 using TenantQuota.Data.Audit;
 using TenantQuota.Domain.Matrix;
+using TenantQuota.Domain.Prices;
 using TenantQuota.Identity.Store;
 
 namespace TenantQuota.Api.Hosting;
@@ -37,6 +38,7 @@ public static class TenantQuotaHost
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => HostFiles.LoadMatrix(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.MatrixPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        services.AddSingleton(sp => HostFiles.LoadPrices(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.PricesPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
         services.AddSingleton(sp => QuotaCopy.Load(
             HostFiles.Resolve(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.TemplatesPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath),
             sp.GetRequiredService<QuotaMatrix>()));
@@ -68,11 +70,12 @@ public static class TenantQuotaHost
         return builder;
     }
 
-    /// <summary>Applies pending migrations (Database:MigrateOnStart) and fails fast on a bad matrix or templates.</summary>
+    /// <summary>Applies pending migrations (Database:MigrateOnStart) and fails fast on a bad matrix, price table or templates.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         _ = app.Services.GetRequiredService<QuotaMatrix>();
         _ = app.Services.GetRequiredService<QuotaCopy>();
+        _ = app.Services.GetRequiredService<PriceTable>();
         if (app.Configuration.GetValue("Database:MigrateOnStart", true))
         {
             var applied = await DatabaseMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>());
