@@ -108,19 +108,18 @@ public sealed class QuotaCopy
         return DefaultLocale;
     }
 
-    /// <summary>The next tier that gives more of this class, if any: what an upgrade unlocks.</summary>
-    public (string Tier, QuotaCell Cell)? NextTier(string tier, string operationClass)
+    /// <summary>The next tier that gives more of this class than <paramref name="hardLimit"/> (the tenant's, overrides included), if any: what an upgrade unlocks.</summary>
+    public (string Tier, QuotaCell Cell)? NextTier(string tier, string operationClass, long hardLimit)
     {
-        var current = _matrix.Cell(tier, operationClass);
         foreach (var next in _matrix.Tiers.SkipWhile(t => t != tier).Skip(1))
-            if (_matrix.Cell(next, operationClass) is var cell && cell.HardLimit > current.HardLimit) return (next, cell);
+            if (_matrix.Cell(next, operationClass) is var cell && cell.HardLimit > hardLimit) return (next, cell);
         return null;
     }
 
     /// <summary>What a template may use. Numbers stay numbers (for comparisons and plurals); <c>num</c> writes them.</summary>
     private ScriptObject Model(CopySituation s, CopyWords words)
     {
-        var next = NextTier(s.Tier, s.OperationClass);
+        var next = NextTier(s.Tier, s.OperationClass, s.Cell.HardLimit);
         var model = new ScriptObject
         {
             ["stage"] = StageKey(s.Stage),

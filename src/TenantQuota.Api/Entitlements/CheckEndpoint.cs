@@ -17,7 +17,7 @@ public static class CheckEndpoint
         var now = deps.Now();
         return await deps.WithCurrentTenantAsync(caller, async tenant =>
         {
-            var cell = deps.Matrix.Cell(tenant.Tier, request!.OperationClass!);
+            var cell = tenant.Cell(deps.Matrix, request!.OperationClass!);
             var window = QuotaWindow.Containing(now, cell.Reset, tenant.Zone);
             if (await deps.Ledger.ReadUsedAsync(tenant, request.SubjectId!, request.OperationClass!, window.Start, cancellationToken) is not { } used)
                 return null;

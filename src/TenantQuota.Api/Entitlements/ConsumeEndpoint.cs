@@ -21,7 +21,7 @@ public static class ConsumeEndpoint
         var now = deps.Now();
         return await deps.WithCurrentTenantAsync<Results<Ok<DecisionResponse>, ValidationProblem, ProblemHttpResult>>(caller, async tenant =>
         {
-            var cell = deps.Matrix.Cell(tenant.Tier, request!.OperationClass!);
+            var cell = tenant.Cell(deps.Matrix, request!.OperationClass!);
             var window = QuotaWindow.Containing(now, cell.Reset, tenant.Zone);
             var result = await deps.Ledger.ConsumeAsync(new ConsumeCommand(tenant, request.IdempotencyKey!, request.SubjectId!,
                 request.OperationClass!, request.QuantityOrOne, cell, deps.Matrix.Version, window, now), cancellationToken);

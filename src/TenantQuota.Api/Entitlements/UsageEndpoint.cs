@@ -35,7 +35,7 @@ public static class UsageEndpoint
         return await deps.WithCurrentTenantAsync(caller, async tenant =>
         {
             var classes = deps.Matrix.OperationClasses
-                .Select(c => (c.Name, Cell: deps.Matrix.Cell(tenant.Tier, c.Name)))
+                .Select(c => (c.Name, Cell: tenant.Cell(deps.Matrix, c.Name)))
                 .Select(c => (c.Name, c.Cell, Window: QuotaWindow.Containing(now, c.Cell.Reset, tenant.Zone)))
                 .ToList();
             var used = await deps.Ledger.ReadAllUsedAsync(tenant, subjectId, classes.Select(c => (c.Name, c.Window.Start)).ToList(), cancellationToken);

@@ -54,6 +54,7 @@ public static class TenantQuotaHost
         services.AddEndUser(); // view tokens, the meter's script, allowed origins (EndUser/)
         services.AddUxMetrics(); // what end users did with the copy, and the experience metrics (EndUser/UxEndpoints)
         services.AddSingleton<AuditLog>(); // who changed what (Audit/)
+        services.AddSingleton<TenantOverrides>(); // enterprise deals (Tenants/TenantOverridesEndpoints)
         services.AddOptions<DemoSettings>().BindConfiguration("Demo"); // the demo product at /demo, off unless Demo__Enabled (Demo/)
         services.AddProblemJson();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -106,6 +107,7 @@ public static class TenantQuotaHost
         v1.MapPlans();
         v1.MapEntitlements();
         v1.MapTenants();
+        v1.MapTenantOverrides();
         v1.MapClients();
         v1.MapBilling();
         v1.MapEndUser();

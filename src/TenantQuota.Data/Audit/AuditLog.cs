@@ -21,7 +21,8 @@ public sealed class AuditLog(NpgsqlDataSource db)
     public const string Tier = "tier";
     public const string Client = "client";
     public const string AllowedOrigins = "allowed_origins";
-    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins];
+    public const string Override = "override";
+    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override];
 
     private const string InsertSql = """
         INSERT INTO audit_log (tenant_id, kind, action, target, actor, at, before, after)

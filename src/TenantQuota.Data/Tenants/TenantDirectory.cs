@@ -2,11 +2,16 @@ using System.Collections.Concurrent;
 using NodaTime;
 using Npgsql;
 using TenantQuota.Domain;
+using TenantQuota.Domain.Matrix;
 
 namespace TenantQuota.Data;
 
-/// <summary>What the hot path needs to know about a tenant.</summary>
-public sealed record TenantSnapshot(string Id, string Tier, DateTimeZone Zone, long Version);
+/// <summary>What the hot path needs to know about a tenant: its tier, zone, version and matrix overrides.</summary>
+public sealed record TenantSnapshot(string Id, string Tier, DateTimeZone Zone, long Version, IReadOnlyDictionary<string, CellOverride> Overrides)
+{
+    /// <summary>The cell that applies to this tenant: its tier's, with its override for the class if any.</summary>
+    public QuotaCell Cell(QuotaMatrix matrix, string operationClass) => matrix.Cell(Tier, operationClass, Overrides);
+}
 
 /// <summary>
 /// A per-process cache of tenants. The database stays the arbiter: every hot-path statement
@@ -24,7 +29,7 @@ public sealed class TenantDirectory(NpgsqlDataSource db)
 
     public async Task<TenantSnapshot?> ReloadAsync(string tenantId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT tier, time_zone, version FROM tenants WHERE id = $1");
+        await using var command = db.CreateCommand("SELECT tier, time_zone, version, overrides::text FROM tenants WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -33,7 +38,7 @@ public sealed class TenantDirectory(NpgsqlDataSource db)
             return null;
         }
         var zone = TimeZones.TryFind(reader.GetString(1), out var found) ? found : TimeZones.Utc;
-        var snapshot = new TenantSnapshot(tenantId, reader.GetString(0), zone, reader.GetInt64(2));
+        var snapshot = new TenantSnapshot(tenantId, reader.GetString(0), zone, reader.GetInt64(2), TenantOverrides.Parse(reader.GetString(3)));
         _cache[tenantId] = snapshot;
         return snapshot;
     }

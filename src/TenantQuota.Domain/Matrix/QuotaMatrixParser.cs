@@ -103,6 +103,34 @@ public static partial class QuotaMatrixParser
         return new QuotaMatrix(file.Version!, tiers.Distinct().ToList(), classes, cells);
     }
 
+    /// <summary>
+    /// What is wrong with <paramref name="overrides"/> for this matrix, checked as the matrix is: unknown
+    /// classes, and for every tier the cell the override makes (limits in range, soft not above hard,
+    /// degrade with a fallback class of the matrix, no degrade loop). Empty when they can be used.
+    /// </summary>
+    public static IReadOnlyList<string> OverrideErrors(QuotaMatrix matrix, IReadOnlyDictionary<string, CellOverride> overrides)
+    {
+        var errors = new List<string>();
+        var classNames = matrix.OperationClasses.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var unknown in overrides.Keys.Where(k => !classNames.Contains(k)))
+            errors.Add($"class '{unknown}': not an operation class of the matrix");
+        var cells = new Dictionary<(string, string), QuotaCell>();
+        foreach (var tier in matrix.Tiers)
+            foreach (var className in classNames)
+            {
+                var cell = matrix.Cell(tier, className, overrides);
+                if (!overrides.ContainsKey(className)) { cells[(tier, className)] = cell; continue; }
+                var file = new CellFile
+                {
+                    SoftLimit = cell.SoftLimit.ToString(CultureInfo.InvariantCulture), HardLimit = cell.HardLimit.ToString(CultureInfo.InvariantCulture),
+                    Reset = cell.Reset.ToWireName(), OverQuota = cell.OverQuota.ToWireName(), FallbackClass = cell.FallbackClass,
+                };
+                if (ValidateCell(tier, className, file, classNames, errors) is { } valid) cells[(tier, className)] = valid;
+            }
+        CheckFallbackChains(matrix.Tiers, classNames, cells, errors);
+        return errors.Distinct().ToList();
+    }
+
     private static QuotaCell? ValidateCell(string tier, string className, CellFile cell, HashSet<string> classNames, List<string> errors)
     {
         var at = $"tier '{tier}', class '{className}', field";

@@ -27,4 +27,19 @@ public sealed class TenantSteps(ScenarioApi api)
     public async Task CreatesTenant(string tier, string timeZone) =>
         api.Record(await api.PlatformAdmin().SendAsync(HttpMethod.Post, "/v1/tenants",
             new { id = $"f-{Guid.NewGuid():N}"[..16], name = "Feature tenant", tier, timeZone }));
+
+    [When("the platform operator gives the tenant {long} {string} a day with a soft limit of {long}")]
+    public async Task GivesADeal(long hardLimit, string operationClass, long softLimit) =>
+        Assert.Equal(200, (await SetOverridesAsync(new Dictionary<string, object> { [operationClass] = new { hardLimit, softLimit } })).Status);
+
+    [When("the platform operator lets the tenant go past its {string} limit as billed overage")]
+    public async Task GivesOverage(string operationClass) =>
+        Assert.Equal(200, (await SetOverridesAsync(new Dictionary<string, object> { [operationClass] = new { overQuota = "overage" } })).Status);
+
+    [When("the platform operator tries to give the tenant {long} {string} a day")]
+    public async Task TriesADeal(long hardLimit, string operationClass) =>
+        api.Record(await SetOverridesAsync(new Dictionary<string, object> { [operationClass] = new { hardLimit } }));
+
+    private Task<ApiAnswer> SetOverridesAsync(Dictionary<string, object> overrides) =>
+        api.PlatformAdmin().SendAsync(HttpMethod.Put, $"/v1/tenants/{api.RequireTenant}/overrides", overrides);
 }
