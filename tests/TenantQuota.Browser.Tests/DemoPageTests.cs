@@ -10,8 +10,10 @@ namespace TenantQuota.Browser.Tests;
 [Collection(DemoBrowserCollection.Name)]
 public sealed class DemoPageTests(DemoBrowser demo, ITestOutputHelper output)
 {
+    /// <summary>Presses an action button and waits for the demo back end's answer (longer than Playwright's 30 s: CI shares two cores with every suite).</summary>
     private static async Task PressAsync(IPage page, string operationClass) =>
-        await page.RunAndWaitForResponseAsync(() => page.Locator($"#act-{operationClass}").ClickAsync(), r => r.Url.EndsWith("/demo/act", StringComparison.Ordinal));
+        await page.RunAndWaitForResponseAsync(() => page.Locator($"#act-{operationClass}").ClickAsync(), r => r.Url.EndsWith("/demo/act", StringComparison.Ordinal),
+            new PageRunAndWaitForResponseOptions { Timeout = 90_000 });
 
     private static ILocator Meter(IPage page, string displayName) => page.GetByRole(AriaRole.Meter, new() { Name = displayName });
 
@@ -48,6 +50,24 @@ public sealed class DemoPageTests(DemoBrowser demo, ITestOutputHelper output)
         await Expect(page.Locator("#banner-body")).ToContainTextAsync(resets);
         await Expect(page.Locator("#banner-cta")).ToHaveTextAsync(upgrade);
         await Expect(Meter(page, className)).ToHaveAttributeAsync("aria-valuemax", "10");
+    }
+
+    [Fact]
+    public async Task The_meter_reports_a_banner_again_for_the_next_user_who_reaches_the_same_stage()
+    {
+        var page = await demo.OpenDemoAsync();
+        await page.EvaluateAsync("() => { window.shown = []; document.querySelector('#meter').addEventListener('tq-banner-shown', e => window.shown.push(e.detail.operationClass)); }");
+        for (var i = 0; i < 7; i++) await PressAsync(page, "summaries");
+        await Expect(Meter(page, "Summaries")).ToHaveAttributeAsync("aria-valuenow", "7");
+
+        await page.Locator("#user").FillAsync($"user-{Guid.NewGuid():N}"[..13]);
+        await page.Locator("#user").PressAsync("Enter");
+        await Expect(Meter(page, "Summaries")).ToHaveAttributeAsync("aria-valuenow", "0");
+        for (var i = 0; i < 7; i++) await PressAsync(page, "summaries");
+        await Expect(Meter(page, "Summaries")).ToHaveAttributeAsync("aria-valuenow", "7");
+
+        // The same nudge title for two users: two banners shown, one for each.
+        Assert.Equal(["summaries", "summaries"], await page.EvaluateAsync<string[]>("() => window.shown"));
     }
 
     [Fact]

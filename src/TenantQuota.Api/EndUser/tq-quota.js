@@ -149,7 +149,7 @@ a:focus-visible, button:focus-visible, .name:focus-visible { outline: 2px solid 
       this._status.setAttribute("role", "status");
       this._list = el("ul", "list", box);
       this._cards = new Map(); // operationClass -> DOM of its row, updated in place so focus and live regions survive polls
-      this._shownTitles = new Map(); // operationClass -> last title reported by tq-banner-shown
+      this._shownTitles = new Map(); // "subject:operationClass" -> last title reported by tq-banner-shown
       this._dismissedMemo = new Map(); // fallback when sessionStorage is unavailable (sandboxed iframes)
       this._data = null;
       this._token = null;
@@ -393,8 +393,10 @@ a:focus-visible, button:focus-visible, .name:focus-visible { outline: 2px solid 
         b.textContent = "×";
         b.addEventListener("click", () => this._dismiss(card, op, m.title, severity));
       }
-      if (this._shownTitles.get(op) !== m.title) {
-        this._shownTitles.set(op, m.title);
+      // Per subject: after the page switches user, the same title is a new banner for the new user.
+      const shownKey = `${(this._data && this._data.subjectId) || ""}:${op}`;
+      if (this._shownTitles.get(shownKey) !== m.title) {
+        this._shownTitles.set(shownKey, m.title);
         this._emit("tq-banner-shown", { operationClass: op, severity });
       }
     }
