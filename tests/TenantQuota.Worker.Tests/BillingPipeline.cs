@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Stripe;
-using Stripe.Billing;
 using TenantQuota.Billing;
 using TenantQuota.LocalStripe;
 using TenantQuota.Testing;
@@ -47,21 +46,7 @@ public sealed class BillingPipeline : IAsyncLifetime
 
         // The classes with overage in some tier (config/quota-matrix.yaml), each with its meter.
         foreach (var operationClass in new[] { "drafts", "deep_research", "background_indexing" })
-        {
-            var eventName = $"tq_{operationClass}_{Guid.NewGuid():N}"[..40];
-            var meter = await new MeterService(StripeClient).CreateAsync(new MeterCreateOptions
-            {
-                DisplayName = $"Overage {operationClass}",
-                EventName = eventName,
-                DefaultAggregation = new MeterDefaultAggregationOptions { Formula = "sum" },
-                CustomerMapping = new MeterCustomerMappingOptions { Type = "by_id", EventPayloadKey = "stripe_customer_id" },
-                ValueSettings = new MeterValueSettingsOptions { EventPayloadKey = "value" },
-            });
-            await Database.ExecuteAsync(
-                "INSERT INTO stripe_catalog (kind, key, stripe_id, event_name, updated_at) VALUES ('meter', $1, $2, $3, now())",
-                operationClass, meter.Id, eventName);
-            EventNames[operationClass] = eventName;
-        }
+            EventNames[operationClass] = await TestMeters.CreateAsync(StripeClient, Database, operationClass);
 
         await TestRabbitMq.WorkerTests.PurgeAsync(Queue, Queue + "_error");
         Worker = await StartWorkerAsync();

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using RabbitMQ.Client;
 using Stripe;
-using Stripe.Billing;
 using TenantQuota.Billing;
 using TenantQuota.LocalStripe;
 using TenantQuota.Testing;
@@ -49,18 +48,7 @@ public sealed class FaultPipeline : IAsyncLifetime
         Api = new ApiHost(new Dictionary<string, string?> { ["ConnectionStrings:TenantQuota"] = Database.ConnectionString });
         _ = Api.Address; // starts the API, which migrates this run's database
 
-        var eventName = $"tq_{OperationClass}_{Guid.NewGuid():N}"[..40];
-        var meter = await new MeterService(StripeClient).CreateAsync(new MeterCreateOptions
-        {
-            DisplayName = $"Overage {OperationClass}",
-            EventName = eventName,
-            DefaultAggregation = new MeterDefaultAggregationOptions { Formula = "sum" },
-            CustomerMapping = new MeterCustomerMappingOptions { Type = "by_id", EventPayloadKey = "stripe_customer_id" },
-            ValueSettings = new MeterValueSettingsOptions { EventPayloadKey = "value" },
-        });
-        await Database.ExecuteAsync(
-            "INSERT INTO stripe_catalog (kind, key, stripe_id, event_name, updated_at) VALUES ('meter', $1, $2, $3, now())",
-            OperationClass, meter.Id, eventName);
+        await TestMeters.CreateAsync(StripeClient, Database, OperationClass);
     }
 
     /// <summary>
