@@ -43,13 +43,17 @@ public static class QuotaRules
 
         return cell.OverQuota switch
         {
-            OverQuotaAction.Block => Denied(cell, usedBefore, fallbackClass: null),
-            OverQuotaAction.Degrade => Denied(cell, usedBefore, cell.FallbackClass),
+            OverQuotaAction.Block or OverQuotaAction.Degrade => Refuse(cell, usedBefore),
             OverQuotaAction.Overage => Admitted(cell, after, Decision.Overage, billable: after - Math.Max(cell.HardLimit, usedBefore)),
             OverQuotaAction.Warn => Admitted(cell, after, Decision.Warn, billable: 0),
             _ => throw new ArgumentOutOfRangeException(nameof(cell), cell.OverQuota, "Unknown over-quota action."),
         };
     }
+
+    /// <summary>A refusal where <paramref name="usedBefore"/> is counted: nothing changes; degrade names its fallback class.</summary>
+    public static QuotaOutcome Refuse(QuotaCell cell, long usedBefore) =>
+        new(false, Decision.Deny, StateOf(cell, usedBefore), usedBefore, Remaining(cell, usedBefore),
+            cell.OverQuota == OverQuotaAction.Degrade ? cell.FallbackClass : null, BillableQuantity: 0);
 
     /// <summary>Where a window with <paramref name="used"/> counted stands, without asking for more.</summary>
     public static QuotaState StateOf(QuotaCell cell, long used) =>
@@ -61,7 +65,4 @@ public static class QuotaRules
 
     private static QuotaOutcome Admitted(QuotaCell cell, long used, Decision decision, long billable) =>
         new(true, decision, StateOf(cell, used), used, Remaining(cell, used), FallbackClass: null, billable);
-
-    private static QuotaOutcome Denied(QuotaCell cell, long used, string? fallbackClass) =>
-        new(false, Decision.Deny, StateOf(cell, used), used, Remaining(cell, used), fallbackClass, BillableQuantity: 0);
 }

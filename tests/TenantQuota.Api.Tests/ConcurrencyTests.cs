@@ -92,6 +92,53 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         Assert.Equal(("team", 1000L), ((string)after.Json["tier"]!, (long)after.Json["hardLimit"]!));
     }
 
+    /// <summary>
+    /// The bar: hundreds of parallel consumes and reserve → commit/release pairs by many people of one
+    /// department, across two hosts: the department's block budget is never passed, and at rest every level and
+    /// the usage records agree exactly, with nothing left held.
+    /// </summary>
+    [Fact]
+    public async Task Never_passes_a_department_budget_and_every_level_agrees_at_rest_across_two_hosts()
+    {
+        const long departmentLimit = 150;
+        var tenant = await _first.CreateTenantAsync("enterprise");
+        var admin = _first.Client(TestTokens.For(tenant, "tenant.admin"));
+        await admin.SendAsync(HttpMethod.Put, "/v1/tenant/budget", new { limit = 100_000, unit = "request", period = "monthly" });
+        await admin.SendAsync(HttpMethod.Put, "/v1/tenant/departments/eng", new
+        {
+            name = "Engineering", priority = "high", budget = new { limit = departmentLimit, unit = "request", period = "monthly", overQuota = "block" },
+        });
+        var people = Enumerable.Range(0, 20).Select(i => $"dev-{i}").ToArray();
+        foreach (var person in people) await admin.SendAsync(HttpMethod.Put, $"/v1/tenant/subjects/{person}", new { departmentId = "eng" });
+        var clients = Clients(tenant);
+
+        async Task<long> Work(int i)
+        {
+            var client = clients[i % clients.Length];
+            var body = new { subjectId = people[i % people.Length], operationClass = "summaries", quantity = 1L + i % 3, idempotencyKey = $"w-{i}" };
+            if (i % 2 == 0) return (await client.ConsumeAsync(body)).Allowed ? body.quantity : 0;
+            var held = await client.ReserveAsync(body);
+            if (!held.Allowed) return 0;
+            var id = (string)held.Json["reservationId"]!;
+            if (i % 4 == 1) { Assert.Equal(200, (await client.ReleaseAsync(id)).Status); return 0; }
+            var actual = Math.Max(1, body.quantity - i % 2); // commits never more than the estimate here
+            Assert.True((await client.CommitAsync(id, new { quantity = actual })).Allowed);
+            return actual;
+        }
+        var granted = (await Task.WhenAll(Enumerable.Range(0, 400).Select(Work))).Sum();
+
+        var department = await ApiHost.Database.Scalar<long>(
+            "SELECT used FROM quota_counters WHERE tenant_id = $1 AND level = 'department' AND owner_id = 'eng'", tenant);
+        var tenantLevel = await ApiHost.Database.Scalar<long>("SELECT used FROM quota_counters WHERE tenant_id = $1 AND level = 'tenant'", tenant);
+        var subjects = await ApiHost.Database.Scalar<long>("SELECT sum(used)::bigint FROM quota_counters WHERE tenant_id = $1 AND level = 'subject'", tenant);
+        var held = await ApiHost.Database.Scalar<long>("SELECT sum(reserved)::bigint FROM quota_counters WHERE tenant_id = $1", tenant);
+        var records = await ApiHost.Database.Scalar<long>(
+            "SELECT sum(quantity)::bigint FROM usage_records WHERE tenant_id = $1 AND recorded AND department_id = 'eng'", tenant);
+        Assert.True(department <= departmentLimit, $"the department counted {department}, past its limit {departmentLimit}");
+        Assert.True(department >= departmentLimit - 3, $"the budget should be (nearly) spent, it counted {department}");
+        Assert.Equal((granted, granted, granted, granted, 0L), (department, tenantLevel, subjects, records, held));
+    }
+
     private HttpClient[] Clients(string tenant)
     {
         var token = TestTokens.For(tenant, "quota.check", "quota.consume");

@@ -8,20 +8,25 @@ public sealed class LedgerProtocolTests(EmptyDatabase database) : IClassFixture<
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task Knows_exactly_the_outcomes_tq_consume_can_answer()
+    public async Task Knows_exactly_the_outcomes_tq_charge_and_tq_settle_can_answer()
     {
-        var sql = await database.Column($"SELECT unnest(enum_range(NULL::{LedgerProtocol.ConsumeOutcomeType}))::text");
+        var charge = await database.Column($"SELECT unnest(enum_range(NULL::{LedgerProtocol.ChargeOutcomeType}))::text");
+        var settle = await database.Column($"SELECT unnest(enum_range(NULL::{LedgerProtocol.SettleOutcomeType}))::text");
 
-        Assert.Equal(sql.Order(), LedgerProtocol.ConsumeOutcomes.Keys.Order());
-        Assert.Equal(Enum.GetValues<ConsumeOutcome>().Order(), LedgerProtocol.ConsumeOutcomes.Values.Order());
+        Assert.Equal(charge.Order(), LedgerProtocol.ChargeOutcomes.Keys.Order());
+        Assert.Equal(Enum.GetValues<ChargeOutcome>().Order(), LedgerProtocol.ChargeOutcomes.Values.Order());
+        Assert.Equal(settle.Order(), LedgerProtocol.SettleOutcomes.Keys.Order());
+        Assert.Equal(Enum.GetValues<SettleOutcome>().Order(), LedgerProtocol.SettleOutcomes.Values.Order());
     }
 
     [Fact]
-    public async Task Names_the_idempotency_constraint_the_database_enforces()
+    public async Task Names_the_idempotency_constraints_the_database_enforces()
     {
-        var unique = await database.Column("SELECT conname::text FROM pg_constraint WHERE contype = 'u' AND conrelid = 'usage_records'::regclass");
+        var records = await database.Column("SELECT conname::text FROM pg_constraint WHERE contype = 'u' AND conrelid = 'usage_records'::regclass");
+        var reservations = await database.Column("SELECT conname::text FROM pg_constraint WHERE contype = 'u' AND conrelid = 'reservations'::regclass");
 
-        Assert.Equal([LedgerProtocol.IdempotencyKeyConstraint], unique);
+        Assert.Equal([LedgerProtocol.IdempotencyKeyConstraint], records);
+        Assert.Equal([LedgerProtocol.ReservationKeyConstraint], reservations);
     }
 
     [Fact]

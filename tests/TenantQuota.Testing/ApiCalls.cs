@@ -35,6 +35,15 @@ public static class ApiCalls
     public static Task<ApiAnswer> ConsumeAsync(this HttpClient client, object body, string? acceptLanguage = null) =>
         client.SendAsync(HttpMethod.Post, "/v1/entitlements/consume", body, acceptLanguage);
 
+    public static Task<ApiAnswer> ReserveAsync(this HttpClient client, object body, string? acceptLanguage = null) =>
+        client.SendAsync(HttpMethod.Post, "/v1/entitlements/reserve", body, acceptLanguage);
+
+    public static Task<ApiAnswer> CommitAsync(this HttpClient client, string reservationId, object? body = null) =>
+        client.SendAsync(HttpMethod.Post, $"/v1/reservations/{reservationId}/commit", body ?? new { });
+
+    public static Task<ApiAnswer> ReleaseAsync(this HttpClient client, string reservationId) =>
+        client.SendAsync(HttpMethod.Post, $"/v1/reservations/{reservationId}/release");
+
     public static Task<ApiAnswer> UsageAsync(this HttpClient client, string subjectId) =>
         client.SendAsync(HttpMethod.Get, $"/v1/subjects/{Uri.EscapeDataString(subjectId)}/usage");
 

@@ -55,6 +55,9 @@ public sealed class ApiHost : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:TenantQuota", TestDatabase.ConnectionString);
         builder.UseSetting("Auth:Authority", TestTokens.Issuer);
         builder.UseSetting("Auth:RequireHttpsMetadata", "false");
+        // Every test host has a clock of its own over one shared database: a sweep on one host's clock would
+        // expire the reservations of others. Tests that need the sweep turn it on or call it.
+        builder.UseSetting("Quota:ReservationSweepSeconds", "0");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services =>
         {

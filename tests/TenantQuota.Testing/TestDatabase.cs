@@ -11,3 +11,14 @@ public static class TestDatabase
         Environment.GetEnvironmentVariable("TQ_TEST_CONNECTION")
         ?? "Host=127.0.0.1;Port=55433;Database=tenantquota_test;Username=tenantquota;Password=tenantquota;Maximum Pool Size=16";
 }
+
+/// <summary>One-value reads for tests that look at what the database holds.</summary>
+public static class DatabaseReads
+{
+    public static async Task<T> Scalar<T>(this Npgsql.NpgsqlDataSource db, string sql, params object[] values)
+    {
+        await using var command = db.CreateCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = value });
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Errors;
-using TenantQuota.Domain;
+using TenantQuota.Domain.Budgets;
 
 namespace TenantQuota.Api.Entitlements;
 
@@ -11,21 +11,28 @@ public static class CheckEndpoint
     public static async Task<Results<Ok<DecisionResponse>, ValidationProblem>> Handle(
         EntitlementRequest? request, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
     {
-        if (EntitlementRequest.Validate(request, deps.Matrix, requireIdempotencyKey: false) is { Count: > 0 } errors)
+        if (EntitlementRequest.Validate(request, deps.Matrix, deps.Prices, EntitlementMode.Check) is { Count: > 0 } errors)
             return Problems.Validation(errors);
 
         var now = deps.Now();
-        return await deps.WithCurrentTenantAsync(caller, async tenant =>
+        return await deps.WithCurrentTenantAsync<Results<Ok<DecisionResponse>, ValidationProblem>>(caller, async tenant =>
         {
-            var cell = tenant.Cell(deps.Matrix, request!.OperationClass!);
-            var window = QuotaWindow.Containing(now, cell.Reset, tenant.Zone);
-            if (await deps.Ledger.ReadUsedAsync(tenant, request.SubjectId!, request.OperationClass!, window.Start, cancellationToken) is not { } used)
-                return null;
+            var (plan, problem) = await deps.PlanAsync(tenant, request!, now, cancellationToken);
+            if (plan is null) return Problems.Validation("model", problem!);
+            var lines = plan.Lines;
+            var counted = lines.Count == 1
+                ? await deps.Ledger.ReadUsedAsync(tenant, request!.SubjectId!, request.OperationClass!, lines[0].Window.Start, cancellationToken) is { } used ? [used] : null
+                : await deps.Ledger.ReadCountedAsync(tenant, lines, cancellationToken);
+            if (counted is null) return null;
 
-            var outcome = QuotaRules.Decide(cell, used, request.QuantityOrOne);
-            QuotaAnswers.WriteHeaders(http.Response, request.OperationClass!, cell, window, outcome.Remaining, now.ToDateTimeUtc());
-            return TypedResults.Ok(QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now,
-                tenant.Tier, request.OperationClass!, cell, window, request.QuantityOrOne, outcome, recorded: false, duplicate: false));
+            var decision = LevelRules.Decide(lines, counted);
+            var subject = lines[^1];
+            QuotaAnswers.WriteHeaders(http.Response, subject.Metric, subject.Cell, subject.Window, decision.Subject.Remaining, now.ToDateTimeUtc());
+            return TypedResults.Ok(QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now, tenant.Tier, request!.OperationClass!,
+                decision, plan.Usage.Quantity, recorded: false, duplicate: false) with
+            {
+                Model = request.Model, CostUsd = request.Model is null ? null : QuotaAnswers.Dollars(plan.Usage.CostMicroUsd),
+            });
         }, cancellationToken);
     }
 }

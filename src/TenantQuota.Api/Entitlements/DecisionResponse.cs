@@ -3,15 +3,28 @@ using NodaTime;
 using TenantQuota.Copy;
 using TenantQuota.Data;
 using TenantQuota.Domain;
+using TenantQuota.Domain.Budgets;
 using TenantQuota.Domain.Matrix;
 
 namespace TenantQuota.Api.Entitlements;
 
-/// <summary>The answer of check and consume (a denial is an answer, not an error).</summary>
+/// <summary>
+/// The answer of check, consume, reserve and commit (a denial is an answer, not an error). The top-level
+/// numbers are the subject's cell for the class; <see cref="Levels"/> has every level the request was charged
+/// at (tenant and department budgets, the cell), and <see cref="LimitingLevel"/> the one that refused or is
+/// nearest its limit. Reserve adds the reservation; a request that named a model adds its cost.
+/// </summary>
 public sealed record DecisionResponse(
     bool Allowed, string Decision, string OperationClass, string Tier, long Used, long SoftLimit, long HardLimit,
     long Remaining, DateTime ResetsAt, string State, string? FallbackClass, bool Recorded, bool Duplicate,
-    QuotaMessage? Message, long BillableQuantity);
+    QuotaMessage? Message, long BillableQuantity, string LimitingLevel, IReadOnlyList<LevelAnswer> Levels, string? Reason,
+    string? Model = null, decimal? CostUsd = null, string? ReservationId = null, string? Status = null, DateTime? ExpiresAt = null);
+
+/// <summary>
+/// One level of an answer: <see cref="Id"/> is the tenant, department or subject id; amounts are in
+/// <see cref="Unit"/> (dollars for usd). <see cref="Used"/> counts what open reservations hold.
+/// </summary>
+public sealed record LevelAnswer(string Level, string Id, string Unit, decimal Used, decimal Limit, decimal Remaining, DateTime ResetsAt, string State);
 
 /// <summary>Wire names and the quota headers shared by every answer about a class.</summary>
 public static class QuotaAnswers
@@ -32,14 +45,34 @@ public static class QuotaAnswers
     };
 
     public static DecisionResponse Answer(EntitlementDependencies deps, TenantSnapshot tenant, string locale, Instant now, string tier, string operationClass,
-        QuotaCell cell, QuotaWindow window, long requested, QuotaOutcome outcome, bool recorded, bool duplicate)
+        ChargeDecision decision, long requested, bool recorded, bool duplicate)
     {
-        var stage = QuotaStages.For(cell, outcome, deps.Thresholds);
-        var message = deps.Message(tenant, tier, operationClass, cell, window, stage, requested, outcome.Used, outcome.BillableQuantity, !outcome.Allowed, now, locale);
+        var subject = decision.Levels.First(l => l.Charge.Level == QuotaLevel.Subject).Charge;
+        var (cell, window, outcome) = (subject.Cell, subject.Window, decision.Subject);
+        // The copy speaks about the subject's own cell; a refusal by a budget has no copy of its own yet.
+        var message = decision.Allowed || decision.LimitingLevel == QuotaLevel.Subject
+            ? deps.Message(tenant, tier, operationClass, cell, window, QuotaStages.For(cell, outcome, deps.Thresholds), requested, outcome.Used,
+                outcome.BillableQuantity, !outcome.Allowed, now, locale)
+            : null;
         return new DecisionResponse(outcome.Allowed, outcome.Decision.WireName(), operationClass, tier, outcome.Used,
             cell.SoftLimit, cell.HardLimit, outcome.Remaining, window.End.ToDateTimeUtc(), outcome.State.WireName(), outcome.FallbackClass,
-            recorded, duplicate, message, outcome.BillableQuantity);
+            recorded, duplicate, message, outcome.BillableQuantity, decision.LimitingLevel.ToWireName(),
+            decision.Levels.Select(l => Level(deps, l)).ToList(), decision.Reason?.WireName());
     }
+
+    public static LevelAnswer Level(EntitlementDependencies deps, LevelOutcome level)
+    {
+        var charge = level.Charge;
+        var unit = charge.Level == QuotaLevel.Subject && deps.Matrix.TryGetClass(charge.Metric, out var c) ? c.Unit : charge.Unit;
+        return new LevelAnswer(charge.Level.ToWireName(), charge.OwnerId, unit, BudgetParser.LimitToWire(unit, level.Used),
+            BudgetParser.LimitToWire(unit, charge.Cell.HardLimit), BudgetParser.LimitToWire(unit, level.Remaining),
+            charge.Window.End.ToDateTimeUtc(), level.State.WireName());
+    }
+
+    public static string WireName(this RefusalReason reason) => reason == RefusalReason.Priority ? "priority" : "limit";
+
+    /// <summary>Micro-dollars as the wire shows them: dollars.</summary>
+    public static decimal? Dollars(long? micros) => micros is { } m ? m / 1_000_000m : null;
 
     /// <summary>
     /// X-Quota-Remaining / X-Quota-Reset (required by the contract) and the IETF RateLimit-Policy /

@@ -5,16 +5,25 @@ using TenantQuota.Api.Hosting;
 using TenantQuota.Copy;
 using TenantQuota.Data;
 using TenantQuota.Domain;
+using TenantQuota.Domain.Budgets;
 using TenantQuota.Domain.Matrix;
+using TenantQuota.Domain.Prices;
 using Microsoft.Extensions.Options;
 
 namespace TenantQuota.Api.Entitlements;
 
+/// <summary>A request's charge: the subject's department, what it uses, and one line per level.</summary>
+public sealed record EntitlementPlan(string? DepartmentId, UsageAmount Usage, IReadOnlyList<LevelCharge> Lines);
+
 /// <summary>What every entitlement endpoint needs, bundled so that handlers stay one short method.</summary>
 public sealed class EntitlementDependencies(
-    QuotaMatrix matrix, QuotaCopy copy, QuotaLedger ledger, TenantDirectory tenants, TimeProvider clock, IOptions<QuotaSettings> settings)
+    QuotaMatrix matrix, PriceTable prices, QuotaCopy copy, QuotaLedger ledger, TenantDirectory tenants, TenantBudgets budgets,
+    TimeProvider clock, IOptions<QuotaSettings> settings)
 {
     public QuotaMatrix Matrix { get; } = matrix;
+    public PriceTable Prices { get; } = prices;
+    public TenantBudgets Budgets { get; } = budgets;
+    public PriorityShares Shares { get; } = settings.Value.PriorityShares;
     public QuotaCopy Copy { get; } = copy;
     public QuotaLedger Ledger { get; } = ledger;
     public TenantDirectory Tenants { get; } = tenants;
@@ -30,6 +39,38 @@ public sealed class EntitlementDependencies(
     public QuotaMessage? Message(TenantSnapshot tenant, string tier, string operationClass, QuotaCell cell, QuotaWindow window,
         QuotaStage stage, long requested, long used, long billable, bool denied, Instant now, string locale) =>
         Copy.Render(new CopySituation(stage, tier, operationClass, cell, requested, used, billable, denied, now, window.End.InZone(tenant.Zone), UpgradeUrl), locale);
+
+    /// <summary>
+    /// Which levels a request is charged at and by how much: the subject's own row (department, overrides) is
+    /// read only when the tenant has subject rows at all. Null with a problem when the request cannot be
+    /// priced (tokens without a model where a level counts dollars, a model not yet priced on this day).
+    /// </summary>
+    public async Task<(EntitlementPlan? Plan, string? Problem)> PlanAsync(TenantSnapshot tenant, EntitlementRequest request, Instant now, CancellationToken cancellationToken)
+    {
+        var subject = tenant.HasSubjects ? await Budgets.FindSubjectAsync(tenant.Id, request.SubjectId!, cancellationToken) : null;
+        var department = tenant.Department(subject?.DepartmentId);
+        Matrix.TryGetClass(request.OperationClass, out var operationClass);
+        var cell = SubjectCell(tenant, subject, operationClass.Name);
+        long cost = 0;
+        if (request.Model is { } model)
+        {
+            if (Prices.CostMicroUsd(model, request.InputTokens, request.OutputTokens, now) is not { } priced)
+                return (null, $"Model '{model}' has no price on {now.InUtc().Date:yyyy-MM-dd} in the price table {Prices.Version}.");
+            cost = priced;
+        }
+        else if (request.Tokens is not null && (tenant.Budget?.Unit == Budget.Usd || department?.Budget?.Unit == Budget.Usd))
+            return (null, "model is required with tokens here: a budget of this subject is kept in dollars, and the model's price says what the tokens cost.");
+        var usage = new UsageAmount(request.QuantityFor(operationClass), operationClass.Unit, request.InputTokens, request.OutputTokens, cost);
+        var lines = ChargePlan.For(tenant.Id, tenant.Budget, department, request.SubjectId!, operationClass.Name, cell, usage, tenant.Zone, now, Shares);
+        return (new EntitlementPlan(department?.Id, usage, lines), null);
+    }
+
+    /// <summary>The cell of a class for a subject: the tenant's (tier and deal), with the subject's own override on top.</summary>
+    public QuotaCell SubjectCell(TenantSnapshot tenant, SubjectRow? subject, string operationClass)
+    {
+        var cell = tenant.Cell(Matrix, operationClass);
+        return TenantBudgets.Overrides(subject).TryGetValue(operationClass, out var own) ? own.ApplyTo(cell) : cell;
+    }
 
     /// <summary>
     /// Runs one hot-path step against this process's copy of the caller's tenant. The step answers

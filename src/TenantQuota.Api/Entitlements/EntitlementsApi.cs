@@ -27,6 +27,35 @@ public static class EntitlementsApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .AcceptsJsonBody()
             .WithExamples(ConsumeExample, DecisionExample(recorded: true));
+        entitlements.MapPost("/entitlements/reserve", ReservationEndpoints.Reserve)
+            .RequireAuthorization(Scopes.QuotaConsume)
+            .WithName("ReserveEntitlement")
+            .WithSummary("Hold an estimate at every level until the actual amount is known")
+            .WithDescription("Body as consume (quantity is the estimate, model and tokens optional) plus ttlSeconds (1–86400, default 300). " +
+                "When allowed, holds the estimate against the subject's cell and, where configured, its department's and the tenant's budgets; " +
+                "held amounts count as used for every other request until committed, released or expired. Answers the decision plus " +
+                "reservationId and expiresAt. Idempotent on idempotencyKey. Scope quota.consume.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .AcceptsJsonBody()
+            .WithExamples(ReserveExample, DecisionExample(recorded: false));
+        entitlements.MapPost("/reservations/{reservationId}/commit", ReservationEndpoints.Commit)
+            .RequireAuthorization(Scopes.QuotaConsume)
+            .WithName("CommitReservation")
+            .WithSummary("Record the actual amount of a reservation and free the rest")
+            .WithDescription("{ \"quantity\": 1234 } (and tokens { input, output } for a priced model; both default to the estimate). More than " +
+                "the estimate is recorded even past a hard limit (billed as overage on an overage cell). Idempotent: the same commit again answers " +
+                "the same (duplicate: true); another amount is a 409 reservation-committed. A released reservation is a 409 reservation-released, " +
+                "an expired one a 409 reservation-expired. Scope quota.consume.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        entitlements.MapPost("/reservations/{reservationId}/release", ReservationEndpoints.Release)
+            .RequireAuthorization(Scopes.QuotaConsume)
+            .WithName("ReleaseReservation")
+            .WithSummary("Free a reservation's hold; records nothing")
+            .WithDescription("Idempotent (a second release answers duplicate: true); an expired reservation answers status expired, its hold " +
+                "already freed; a committed one is a 409 reservation-committed. Scope quota.consume.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         entitlements.MapGet("/subjects/{subjectId}/usage", UsageEndpoint.Handle)
             .RequireAuthorization(Scopes.QuotaCheck)
             .WithName("GetSubjectUsage")
@@ -39,6 +68,9 @@ public static class EntitlementsApi
 
     private const string ConsumeExample =
         """{ "subjectId": "user-42", "operationClass": "summaries", "quantity": 1, "idempotencyKey": "req-7f3a9c" }""";
+
+    private const string ReserveExample =
+        """{ "subjectId": "user-42", "operationClass": "deep_research", "quantity": 1, "idempotencyKey": "req-7f3a9d", "model": "gpt-large", "tokens": { "input": 12000, "output": 3000 }, "ttlSeconds": 600 }""";
 
     private static string DecisionExample(bool recorded) => $$"""
         { "allowed": true, "decision": "warn", "operationClass": "summaries", "tier": "free",

@@ -18,6 +18,12 @@ public static class ProblemTypes
     public const string NotAcceptable = Base + "not-acceptable";
     public const string RequestTimeout = Base + "request-timeout";
     public const string IdempotencyConflict = Base + "idempotency-conflict";
+    /// <summary>Commit of a reservation whose time ran out: its hold was freed, nothing can be recorded against it.</summary>
+    public const string ReservationExpired = Base + "reservation-expired";
+    /// <summary>Commit of a released reservation.</summary>
+    public const string ReservationReleased = Base + "reservation-released";
+    /// <summary>Release of a committed reservation, or a second commit with another amount.</summary>
+    public const string ReservationCommitted = Base + "reservation-committed";
     public const string AlreadyExists = Base + "already-exists";
     public const string LengthRequired = Base + "length-required";
     public const string PayloadTooLarge = Base + "payload-too-large";

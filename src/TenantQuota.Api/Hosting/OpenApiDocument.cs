@@ -43,6 +43,7 @@ public static class OpenApiDocumentSetup
                 new() { Name = "Plans", Description = "The quota matrix: tiers × operation classes." },
                 new() { Name = "Tenants", Description = "Tenant administration by the platform operator." },
                 new() { Name = "Clients", Description = "API credentials for a tenant's back ends (client-credentials clients of the bundled identity provider)." },
+                new() { Name = "Budgets", Description = "A tenant's own AI budgets: the tenant-wide budget, departments with budgets and priorities, and people placed in them with their own overrides." },
                 new() { Name = "Billing", Description = "Stripe: the catalogue of tiers and overage meters, checkout and the billing portal for tenant admins, and the webhook that moves tiers." },
                 new() { Name = "End users", Description = "What an end user's browser reaches: view tokens and the embeddable meter's usage read (GET /widget/tq-quota.js is the meter)." },
             };

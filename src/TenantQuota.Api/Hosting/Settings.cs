@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using TenantQuota.Domain;
+using TenantQuota.Domain.Budgets;
 
 namespace TenantQuota.Api.Hosting;
 
@@ -43,4 +44,26 @@ public sealed class QuotaSettings
     public double FinalWarningAt { get; set; } = StageThresholds.Default.FinalWarningAt;
 
     public StageThresholds Thresholds => new(NudgeAt, FinalWarningAt);
+
+    /// <summary>
+    /// The share of the tenant budget that low-, normal- and high-priority departments may use before they
+    /// meet its over-quota action (Quota__LowPriorityShare, …; docs/decisions/0013).
+    /// </summary>
+    [Range(0.01, 1.0, ErrorMessage = "Quota:LowPriorityShare (env Quota__LowPriorityShare) must be a share between 0.01 and 1")]
+    public decimal LowPriorityShare { get; set; } = PriorityShares.Default.Low;
+
+    [Range(0.01, 1.0, ErrorMessage = "Quota:NormalPriorityShare (env Quota__NormalPriorityShare) must be a share between 0.01 and 1")]
+    public decimal NormalPriorityShare { get; set; } = PriorityShares.Default.Normal;
+
+    [Range(0.01, 1.0, ErrorMessage = "Quota:HighPriorityShare (env Quota__HighPriorityShare) must be a share between 0.01 and 1")]
+    public decimal HighPriorityShare { get; set; } = PriorityShares.Default.High;
+
+    public PriorityShares PriorityShares => new(LowPriorityShare, NormalPriorityShare, HighPriorityShare);
+
+    /// <summary>
+    /// How often each API process frees the holds of expired reservations (Quota__ReservationSweepSeconds); 0 turns
+    /// this process's sweep off (tests whose clocks are moved by hand, or when another process sweeps).
+    /// </summary>
+    [Range(0, 3600, ErrorMessage = "Quota:ReservationSweepSeconds (env Quota__ReservationSweepSeconds) must be from 0 (off) to 3600 seconds")]
+    public double ReservationSweepSeconds { get; set; } = 1;
 }

@@ -7,6 +7,7 @@ using Npgsql;
 using TenantQuota.Api.Audit;
 using TenantQuota.Api.Auth;
 using TenantQuota.Api.Billing;
+using TenantQuota.Api.Budgets;
 using TenantQuota.Api.Clients;
 using TenantQuota.Api.Demo;
 using TenantQuota.Api.EndUser;
@@ -34,6 +35,8 @@ public static class TenantQuotaHost
         services.AddOptions<AuthSettings>().BindConfiguration("Auth").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QuotaSettings>().BindConfiguration("Quota").ValidateDataAnnotations()
             .Validate(q => q.Thresholds.Problem() is null, "Quota:NudgeAt must be below Quota:FinalWarningAt (env Quota__NudgeAt, Quota__FinalWarningAt)")
+            .Validate(q => q.LowPriorityShare <= q.NormalPriorityShare && q.NormalPriorityShare <= q.HighPriorityShare,
+                "Quota:LowPriorityShare ≤ Quota:NormalPriorityShare ≤ Quota:HighPriorityShare is required: a higher priority never stops first")
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
@@ -54,6 +57,9 @@ public static class TenantQuotaHost
         services.AddEndUser(); // view tokens, the meter's script, allowed origins (EndUser/)
         services.AddUxMetrics(); // what end users did with the copy, and the experience metrics (EndUser/UxEndpoints)
         services.AddSingleton<AuditLog>(); // who changed what (Audit/)
+        services.AddSingleton<TenantBudgets>(); // budgets, departments, subjects (Budgets/)
+        services.AddSingleton<ReservationSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReservationSweeper>()); // frees expired holds (Entitlements/)
         services.AddSingleton<TenantOverrides>(); // enterprise deals (Tenants/TenantOverridesEndpoints)
         services.AddOptions<DemoSettings>().BindConfiguration("Demo"); // the demo product at /demo, off unless Demo__Enabled (Demo/)
         services.AddProblemJson();
@@ -108,6 +114,7 @@ public static class TenantQuotaHost
         v1.MapEntitlements();
         v1.MapTenants();
         v1.MapTenantOverrides();
+        v1.MapBudgets();
         v1.MapClients();
         v1.MapBilling();
         v1.MapEndUser();

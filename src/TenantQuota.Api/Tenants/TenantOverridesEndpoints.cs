@@ -46,29 +46,7 @@ public static class TenantOverridesEndpoints
         if (body is not { ValueKind: JsonValueKind.Object } json)
             return Problems.Validation("body", "A JSON object is required: { \"<class>\": { \"hardLimit\": 500, … } } ({} removes every override).");
         var errors = new Dictionary<string, string[]>();
-        var parsed = new Dictionary<string, CellOverride>(StringComparer.Ordinal);
-        var stored = new JsonObject();
-        foreach (var entry in json.EnumerateObject())
-        {
-            var at = entry.Name;
-            if (entry.Value.ValueKind != JsonValueKind.Object) { errors[at] = [$"class '{at}': an object of cell fields ({string.Join(", ", Fields)})."]; continue; }
-            var fields = entry.Value.EnumerateObject().ToDictionary(f => f.Name, f => f.Value, StringComparer.Ordinal);
-            foreach (var unknown in fields.Keys.Where(f => !Fields.Contains(f)))
-                errors[$"{at}.{unknown}"] = [$"class '{at}', field '{unknown}': not overridable ({string.Join(", ", Fields)}; the reset stays the tier's)."];
-            var soft = Limit(fields, "softLimit", at, errors);
-            var hard = Limit(fields, "hardLimit", at, errors);
-            OverQuotaAction? action = null;
-            if (fields.TryGetValue("overQuota", out var a))
-                if (a.ValueKind == JsonValueKind.String && OverQuotaActions.TryParse(a.GetString(), out var parsedAction)) action = parsedAction;
-                else errors[$"{at}.overQuota"] = [$"class '{at}', field 'overQuota': one of block, degrade, overage, warn."];
-            string? fallback = null;
-            if (fields.TryGetValue("fallbackClass", out var f))
-                if (f.ValueKind == JsonValueKind.String) fallback = f.GetString();
-                else errors[$"{at}.fallbackClass"] = [$"class '{at}', field 'fallbackClass': the name of an operation class."];
-            if (fields.Count == 0) errors[at] = [$"class '{at}': give at least one of {string.Join(", ", Fields)}."];
-            parsed[at] = new CellOverride(soft, hard, action, fallback);
-            stored[at] = JsonNode.Parse(entry.Value.GetRawText());
-        }
+        var (parsed, stored) = ParseOverrides(json, "", errors);
         if (errors.Count == 0)
             foreach (var problem in QuotaMatrixParser.OverrideErrors(matrix, parsed)) errors[$"overrides[{errors.Count}]"] = [problem];
         if (errors.Count > 0) return Problems.Validation(errors);
@@ -78,11 +56,44 @@ public static class TenantOverridesEndpoints
         return TypedResults.Ok(stored);
     }
 
-    private static long? Limit(Dictionary<string, JsonElement> fields, string name, string at, Dictionary<string, string[]> errors)
+    /// <summary>
+    /// Reads { class: { softLimit, hardLimit, overQuota, fallbackClass } } (already a JSON object); each problem is
+    /// added to <paramref name="errors"/> under <paramref name="prefix"/>class.field. Answers the overrides as the
+    /// domain uses them and as stored. Checking them against the matrix is the caller's (tenant's or subject's).
+    /// </summary>
+    public static (Dictionary<string, CellOverride> Parsed, JsonObject Stored) ParseOverrides(JsonElement json, string prefix, Dictionary<string, string[]> errors)
+    {
+        var parsed = new Dictionary<string, CellOverride>(StringComparer.Ordinal);
+        var stored = new JsonObject();
+        foreach (var entry in json.EnumerateObject())
+        {
+            var at = entry.Name;
+            if (entry.Value.ValueKind != JsonValueKind.Object) { errors[prefix + at] = [$"class '{at}': an object of cell fields ({string.Join(", ", Fields)})."]; continue; }
+            var fields = entry.Value.EnumerateObject().ToDictionary(f => f.Name, f => f.Value, StringComparer.Ordinal);
+            foreach (var unknown in fields.Keys.Where(f => !Fields.Contains(f)))
+                errors[$"{prefix}{at}.{unknown}"] = [$"class '{at}', field '{unknown}': not overridable ({string.Join(", ", Fields)}; the reset stays the tier's)."];
+            var soft = Limit(fields, "softLimit", at, prefix, errors);
+            var hard = Limit(fields, "hardLimit", at, prefix, errors);
+            OverQuotaAction? action = null;
+            if (fields.TryGetValue("overQuota", out var a))
+                if (a.ValueKind == JsonValueKind.String && OverQuotaActions.TryParse(a.GetString(), out var parsedAction)) action = parsedAction;
+                else errors[$"{prefix}{at}.overQuota"] = [$"class '{at}', field 'overQuota': one of block, degrade, overage, warn."];
+            string? fallback = null;
+            if (fields.TryGetValue("fallbackClass", out var f))
+                if (f.ValueKind == JsonValueKind.String) fallback = f.GetString();
+                else errors[$"{prefix}{at}.fallbackClass"] = [$"class '{at}', field 'fallbackClass': the name of an operation class."];
+            if (fields.Count == 0) errors[prefix + at] = [$"class '{at}': give at least one of {string.Join(", ", Fields)}."];
+            parsed[at] = new CellOverride(soft, hard, action, fallback);
+            stored[at] = JsonNode.Parse(entry.Value.GetRawText());
+        }
+        return (parsed, stored);
+    }
+
+    private static long? Limit(Dictionary<string, JsonElement> fields, string name, string at, string prefix, Dictionary<string, string[]> errors)
     {
         if (!fields.TryGetValue(name, out var value)) return null;
         if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var limit) && limit is >= 0 and <= QuotaMatrixParser.MaxLimit) return limit;
-        errors[$"{at}.{name}"] = [$"class '{at}', field '{name}': a whole number from 0 to {QuotaMatrixParser.MaxLimit}."];
+        errors[$"{prefix}{at}.{name}"] = [$"class '{at}', field '{name}': a whole number from 0 to {QuotaMatrixParser.MaxLimit}."];
         return null;
     }
 

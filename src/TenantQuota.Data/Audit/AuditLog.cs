@@ -22,7 +22,11 @@ public sealed class AuditLog(NpgsqlDataSource db)
     public const string Client = "client";
     public const string AllowedOrigins = "allowed_origins";
     public const string Override = "override";
-    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override];
+    public const string Budget = "budget";
+    public const string Department = "department";
+    /// <summary>A subject's department (membership) and own overrides.</summary>
+    public const string Subject = "subject";
+    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override, Budget, Department, Subject];
 
     private const string InsertSql = """
         INSERT INTO audit_log (tenant_id, kind, action, target, actor, at, before, after)

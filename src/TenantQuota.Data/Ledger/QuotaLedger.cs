@@ -3,25 +3,43 @@ using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
 using TenantQuota.Domain;
+using TenantQuota.Domain.Budgets;
 using TenantQuota.Domain.Matrix;
 
 namespace TenantQuota.Data;
 
-/// <summary>A consume as the ledger records it: the request plus the cell and window that applied.</summary>
-public sealed record ConsumeCommand(
-    TenantSnapshot Tenant, string IdempotencyKey, string SubjectId, string OperationClass, long Quantity,
-    QuotaCell Cell, string MatrixVersion, QuotaWindow Window, Instant Now);
+/// <summary>A consume or a reserve: the request, what it uses, and the line of every level it is charged at.</summary>
+public sealed record ChargeCommand(
+    bool Reserve, TenantSnapshot Tenant, string IdempotencyKey, string SubjectId, string OperationClass, long Quantity,
+    string? DepartmentId, string? Model, long? InputTokens, long? OutputTokens, long? CostMicroUsd, string MatrixVersion,
+    IReadOnlyList<LevelCharge> Lines, Instant? ExpiresAt, Instant Now);
 
-/// <summary>A usage record as stored: what was asked and the cell and usage the answer was based on.</summary>
-public sealed record UsageRecord(
-    long Id, string SubjectId, string OperationClass, long Quantity, bool Recorded, long UsedBefore,
-    string Tier, QuotaCell Cell, QuotaWindow Window);
+/// <summary>
+/// A charge as stored (a usage record, or a reservation: <paramref name="Id"/> is then its id and
+/// <paramref name="Status"/> held, denied, committed, released or expired), with its lines and what each
+/// counter held before it.
+/// </summary>
+public sealed record ChargeRecord(
+    string Id, string SubjectId, string OperationClass, long Quantity, bool Recorded, string? Model, long? InputTokens,
+    long? OutputTokens, long? CostMicroUsd, string Tier, string? Status, Instant? ExpiresAt, IReadOnlyList<LevelCharge> Lines, IReadOnlyList<long> Before);
 
-public sealed record ConsumeResult(ConsumeOutcome Outcome, UsageRecord? Record);
+public sealed record ChargeResult(ChargeOutcome Outcome, ChargeRecord? Record);
+
+/// <summary>Commit (actual amounts per held line, in holds order) or release of a reservation.</summary>
+public sealed record SettleCommand(
+    bool Commit, string TenantId, string ReservationId, long Quantity, long? InputTokens, long? OutputTokens, long? CostMicroUsd,
+    IReadOnlyList<long> Amounts, Instant Now);
+
+public sealed record SettleResult(SettleOutcome Outcome, ChargeRecord? Record);
+
+/// <summary>A held reservation as the commit needs it: what it is for and the lines it holds.</summary>
+public sealed record HeldReservation(string Id, string SubjectId, string OperationClass, long Quantity, string? Model,
+    long? InputTokens, long? OutputTokens, Instant CreatedAt, IReadOnlyList<LevelCharge> Holds);
 
 /// <summary>
 /// The counter store: one statement per check, one function call (one round trip, one transaction)
-/// per consume. Functions/tq_consume.sql is the transaction itself.
+/// per consume, reserve, commit or release. Functions/tq_charge.sql and tq_settle.sql are the
+/// transactions themselves; tq_apply_lines.sql changes the counters of every level together.
 /// </summary>
 public sealed class QuotaLedger(NpgsqlDataSource db)
 {
@@ -42,10 +60,30 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
          WHERE t.id = $1
         """;
 
-    private const string ConsumeSql = """
-        SELECT outcome, record_id, subject_id, operation_class, quantity, recorded, used_before, tier,
-               matrix_version, soft_limit, hard_limit, over_quota, fallback_class, window_start, window_end
-          FROM tq_consume($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    private const string ReadLinesSql = """
+        SELECT t.version, w.ord, COALESCE(c.used + c.reserved, 0) AS counted
+          FROM tenants t
+         CROSS JOIN unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS w (level, owner_id, metric, window_start, ord)
+          LEFT JOIN quota_counters c ON c.tenant_id = t.id AND c.level = w.level AND c.owner_id = w.owner_id
+                                    AND c.metric = w.metric AND c.window_start = w.window_start
+         WHERE t.id = $1
+        """;
+
+    private const string ChargeSql = """
+        SELECT outcome, id, subject_id, operation_class, quantity, recorded, model, input_tokens, output_tokens, cost_micro_usd,
+               tier, status, expires_at, charges::text
+          FROM tq_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)
+        """;
+
+    private const string HeldSql = """
+        SELECT id, subject_id, operation_class, quantity, model, input_tokens, output_tokens, created_at, holds::text
+          FROM reservations WHERE tenant_id = $1 AND id = $2
+        """;
+
+    private const string SettleSql = """
+        SELECT outcome, id, subject_id, operation_class, quantity, outcome IN ('committed', 'already_committed') AS recorded, model,
+               input_tokens, output_tokens, cost_micro_usd, tier, status, expires_at, charges::text
+          FROM tq_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """;
 
     /// <summary>What the window counts now (used plus held), or null when the tenant snapshot is stale.</summary>
@@ -80,71 +118,144 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         return used.Count == 0 ? null : used;
     }
 
-    public async Task<ConsumeResult> ConsumeAsync(ConsumeCommand consume, CancellationToken cancellationToken)
+    /// <summary>What each line's counter counts now (used plus held), in line order, or null when the tenant snapshot is stale.</summary>
+    public async Task<long[]?> ReadCountedAsync(TenantSnapshot tenant, IReadOnlyList<LevelCharge> lines, CancellationToken cancellationToken)
     {
-        // Two requests racing with one new key: the loser's transaction fails on the unique key and
-        // rolls back whole; on retry it finds the winner's record. Anything else is not retried here.
+        await using var command = db.CreateCommand(ReadLinesSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant.Id });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.Level.ToWireName()).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.OwnerId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.Metric).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => l.Window.Start.ToDateTimeUtc()).ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var counted = new long[lines.Count];
+        var read = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (reader.GetInt64("version") != tenant.Version) return null;
+            counted[reader.GetInt64("ord") - 1] = reader.GetInt64("counted");
+            read++;
+        }
+        return read == lines.Count ? counted : null;
+    }
+
+    /// <summary>
+    /// A consume or reserve over every level at once. Two requests racing with one new key: the loser's
+    /// transaction fails on the unique key and rolls back whole; on retry it finds the winner's row.
+    /// </summary>
+    public async Task<ChargeResult> ChargeAsync(ChargeCommand charge, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await ConsumeOnceAsync(consume, cancellationToken);
+                return await ChargeOnceAsync(charge, cancellationToken);
             }
             catch (PostgresException e) when (attempt < 3 && e.SqlState == PostgresErrorCodes.UniqueViolation
-                                              && e.ConstraintName == LedgerProtocol.IdempotencyKeyConstraint)
+                                              && e.ConstraintName is LedgerProtocol.IdempotencyKeyConstraint or LedgerProtocol.ReservationKeyConstraint)
             {
             }
         }
     }
 
-    private async Task<ConsumeResult> ConsumeOnceAsync(ConsumeCommand consume, CancellationToken cancellationToken)
+    private async Task<ChargeResult> ChargeOnceAsync(ChargeCommand charge, CancellationToken cancellationToken)
     {
-        var cell = consume.Cell;
-        await using var command = db.CreateCommand(ConsumeSql);
+        await using var command = db.CreateCommand(ChargeSql);
         var p = command.Parameters;
-        p.Add(new NpgsqlParameter<string> { TypedValue = consume.Tenant.Id });
-        p.Add(new NpgsqlParameter<long> { TypedValue = consume.Tenant.Version });
-        p.Add(new NpgsqlParameter<string> { TypedValue = consume.IdempotencyKey });
-        p.Add(new NpgsqlParameter<string> { TypedValue = consume.SubjectId });
-        p.Add(new NpgsqlParameter<string> { TypedValue = consume.OperationClass });
-        p.Add(new NpgsqlParameter<long> { TypedValue = consume.Quantity });
-        p.Add(new NpgsqlParameter { Value = (object?)QuotaRules.AdmissionCeiling(cell) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        p.Add(new NpgsqlParameter<string> { TypedValue = consume.Tenant.Tier });
-        p.Add(new NpgsqlParameter<string> { TypedValue = consume.MatrixVersion });
-        p.Add(new NpgsqlParameter<long> { TypedValue = cell.SoftLimit });
-        p.Add(new NpgsqlParameter<long> { TypedValue = cell.HardLimit });
-        p.Add(new NpgsqlParameter<string> { TypedValue = cell.OverQuota.ToWireName() });
-        p.Add(new NpgsqlParameter { Value = (object?)cell.FallbackClass ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        p.Add(new NpgsqlParameter<DateTime> { TypedValue = consume.Window.Start.ToDateTimeUtc() });
-        p.Add(new NpgsqlParameter<DateTime> { TypedValue = consume.Window.End.ToDateTimeUtc() });
-        p.Add(new NpgsqlParameter<DateTime> { TypedValue = consume.Now.ToDateTimeUtc() });
+        p.Add(new NpgsqlParameter<string> { TypedValue = charge.Reserve ? "reserve" : "consume" });
+        p.Add(new NpgsqlParameter<string> { TypedValue = charge.Tenant.Id });
+        p.Add(new NpgsqlParameter<long> { TypedValue = charge.Tenant.Version });
+        p.Add(new NpgsqlParameter<string> { TypedValue = charge.IdempotencyKey });
+        p.Add(new NpgsqlParameter<string> { TypedValue = charge.SubjectId });
+        p.Add(new NpgsqlParameter<string> { TypedValue = charge.OperationClass });
+        p.Add(new NpgsqlParameter<long> { TypedValue = charge.Quantity });
+        p.Add(Text(charge.DepartmentId));
+        p.Add(Text(charge.Model));
+        p.Add(Bigint(charge.InputTokens));
+        p.Add(Bigint(charge.OutputTokens));
+        p.Add(Bigint(charge.CostMicroUsd));
+        p.Add(new NpgsqlParameter<string> { TypedValue = charge.Tenant.Tier });
+        p.Add(new NpgsqlParameter<string> { TypedValue = charge.MatrixVersion });
+        p.Add(new NpgsqlParameter<string> { TypedValue = ChargeLines.ToJson(charge.Lines, charge.Reserve, charge.MatrixVersion) });
+        p.Add(new NpgsqlParameter { Value = charge.ExpiresAt is { } expires ? expires.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        p.Add(new NpgsqlParameter<DateTime> { TypedValue = charge.Now.ToDateTimeUtc() });
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var outcome = LedgerProtocol.ConsumeOutcomes.TryGetValue(reader.GetString("outcome"), out var known)
+        var outcome = LedgerProtocol.ChargeOutcomes.TryGetValue(reader.GetString("outcome"), out var known)
             ? known
-            : throw new InvalidOperationException($"tq_consume answered an unknown outcome '{reader.GetString("outcome")}'.");
-        if (outcome == ConsumeOutcome.StaleTenant) return new ConsumeResult(outcome, null);
+            : throw new InvalidOperationException($"tq_charge answered an unknown outcome '{reader.GetString("outcome")}'.");
+        return new ChargeResult(outcome, outcome == ChargeOutcome.StaleTenant ? null : ReadRecord(reader));
+    }
 
-        var storedCell = new QuotaCell(
-            SoftLimit: reader.GetInt64("soft_limit"),
-            HardLimit: reader.GetInt64("hard_limit"),
-            // The cadence is implied by the stored window; decisions do not depend on it.
-            Reset: cell.Reset,
-            OverQuota: OverQuotaActions.TryParse(reader.GetString("over_quota"), out var action) ? action : throw new InvalidOperationException("Stored over-quota action is unknown."),
-            FallbackClass: reader.IsDBNull("fallback_class") ? null : reader.GetString("fallback_class"));
-        var record = new UsageRecord(
-            Id: reader.GetInt64("record_id"),
+    /// <summary>A reservation of the tenant with the lines it holds, or null when there is none.</summary>
+    public async Task<HeldReservation?> FindReservationAsync(string tenantId, string reservationId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(HeldSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenantId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reservationId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return new HeldReservation(reader.GetString("id"), reader.GetString("subject_id"), reader.GetString("operation_class"),
+            reader.GetInt64("quantity"), NullableString(reader, "model"), NullableLong(reader, "input_tokens"), NullableLong(reader, "output_tokens"),
+            Utc(reader.GetDateTime("created_at")), ChargeLines.Read(reader.GetString("holds")).Lines);
+    }
+
+    public async Task<SettleResult> SettleAsync(SettleCommand settle, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(SettleSql);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<string> { TypedValue = settle.Commit ? "commit" : "release" });
+        p.Add(new NpgsqlParameter<string> { TypedValue = settle.TenantId });
+        p.Add(new NpgsqlParameter<string> { TypedValue = settle.ReservationId });
+        p.Add(new NpgsqlParameter<long> { TypedValue = settle.Quantity });
+        p.Add(Bigint(settle.InputTokens));
+        p.Add(Bigint(settle.OutputTokens));
+        p.Add(Bigint(settle.CostMicroUsd));
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = settle.Amounts.ToArray() });
+        p.Add(new NpgsqlParameter<DateTime> { TypedValue = settle.Now.ToDateTimeUtc() });
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var outcome = LedgerProtocol.SettleOutcomes.TryGetValue(reader.GetString("outcome"), out var known)
+            ? known
+            : throw new InvalidOperationException($"tq_settle answered an unknown outcome '{reader.GetString("outcome")}'.");
+        return new SettleResult(outcome, outcome == SettleOutcome.NotFound ? null : ReadRecord(reader));
+    }
+
+    /// <summary>Frees the holds of up to <paramref name="limit"/> expired reservations of any tenant; answers how many.</summary>
+    public async Task<int> ExpireReservationsAsync(Instant now, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT tq_expire_reservations($1, $2)");
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.ToDateTimeUtc() });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static ChargeRecord ReadRecord(NpgsqlDataReader reader)
+    {
+        var (lines, before) = ChargeLines.Read(reader.GetString("charges"));
+        return new ChargeRecord(
+            Id: reader.GetString("id"),
             SubjectId: reader.GetString("subject_id"),
             OperationClass: reader.GetString("operation_class"),
             Quantity: reader.GetInt64("quantity"),
             Recorded: reader.GetBoolean("recorded"),
-            UsedBefore: reader.GetInt64("used_before"),
+            Model: NullableString(reader, "model"),
+            InputTokens: NullableLong(reader, "input_tokens"),
+            OutputTokens: NullableLong(reader, "output_tokens"),
+            CostMicroUsd: NullableLong(reader, "cost_micro_usd"),
             Tier: reader.GetString("tier"),
-            Cell: storedCell,
-            Window: new QuotaWindow(Utc(reader.GetDateTime("window_start")), Utc(reader.GetDateTime("window_end"))));
-        return new ConsumeResult(outcome, record);
+            Status: NullableString(reader, "status"),
+            ExpiresAt: reader.IsDBNull("expires_at") ? null : Utc(reader.GetDateTime("expires_at")),
+            Lines: lines,
+            Before: before);
     }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+    private static NpgsqlParameter Bigint(long? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint };
+    private static string? NullableString(NpgsqlDataReader reader, string column) => reader.IsDBNull(column) ? null : reader.GetString(column);
+    private static long? NullableLong(NpgsqlDataReader reader, string column) => reader.IsDBNull(column) ? null : reader.GetInt64(column);
 
     private static Instant Utc(DateTime value) => Instant.FromDateTimeUtc(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

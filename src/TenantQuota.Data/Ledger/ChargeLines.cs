@@ -1,0 +1,86 @@
+using System.Buffers;
+using System.Text.Json;
+using NodaTime;
+using NodaTime.Text;
+using TenantQuota.Domain;
+using TenantQuota.Domain.Budgets;
+using TenantQuota.Domain.Matrix;
+
+namespace TenantQuota.Data;
+
+/// <summary>
+/// The JSON lines tq_apply_lines, tq_charge and tq_settle take and store (usage_records.charges,
+/// reservations.holds): each level's counter key and change, and the limit that applied to it, so that a
+/// stored charge explains itself after budgets or the matrix change.
+/// </summary>
+public static class ChargeLines
+{
+    /// <summary>Lines whose amount changes <c>used</c> (a consume) or <c>reserved</c> (a reserve).</summary>
+    public static string ToJson(IReadOnlyList<LevelCharge> lines, bool reserve, string matrixVersion)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256 * lines.Count);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var line in lines)
+            {
+                json.WriteStartObject();
+                json.WriteString("level", line.Level.ToWireName());
+                json.WriteString("owner", line.OwnerId);
+                json.WriteString("metric", line.Metric);
+                json.WriteString("unit", line.Unit);
+                json.WriteString("windowStart", InstantPattern.ExtendedIso.Format(line.Window.Start));
+                json.WriteString("windowEnd", InstantPattern.ExtendedIso.Format(line.Window.End));
+                json.WriteNumber(reserve ? "reserved" : "used", line.Amount);
+                if (line.Ceiling is { } ceiling) json.WriteNumber("ceiling", ceiling);
+                else json.WriteNull("ceiling");
+                json.WriteNumber("softLimit", line.Cell.SoftLimit);
+                json.WriteNumber("hardLimit", line.Cell.HardLimit);
+                json.WriteString("reset", line.Cell.Reset.ToWireName());
+                json.WriteString("overQuota", line.Cell.OverQuota.ToWireName());
+                json.WriteString("fallbackClass", line.Cell.FallbackClass);
+                if (line.Level == QuotaLevel.Subject) json.WriteString("matrixVersion", matrixVersion);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Stored lines and what each counter held before the change (<c>before</c>).</summary>
+    public static (IReadOnlyList<LevelCharge> Lines, IReadOnlyList<long> Before) Read(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var lines = new List<LevelCharge>();
+        var before = new List<long>();
+        foreach (var line in document.RootElement.EnumerateArray())
+        {
+            BudgetNames.TryParseLevel(line.GetProperty("level").GetString(), out var level);
+            var metric = line.GetProperty("metric").GetString()!;
+            var cell = new QuotaCell(
+                SoftLimit: line.GetProperty("softLimit").GetInt64(),
+                HardLimit: line.GetProperty("hardLimit").GetInt64(),
+                // Records from before budgets name no reset; the stored window already says when it ends.
+                Reset: ResetCadences.TryParse(String(line, "reset"), out var reset) ? reset : ResetCadence.Daily,
+                OverQuota: OverQuotaActions.TryParse(line.GetProperty("overQuota").GetString(), out var action) ? action
+                    : throw new InvalidOperationException("A stored over-quota action is unknown."),
+                FallbackClass: String(line, "fallbackClass"));
+            var amount = Long(line, "used") + Long(line, "reserved");
+            lines.Add(new LevelCharge(level, line.GetProperty("owner").GetString()!, metric, String(line, "unit") ?? metric, cell,
+                new QuotaWindow(Instant(line, "windowStart"), Instant(line, "windowEnd")), amount,
+                line.TryGetProperty("ceiling", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : null));
+            before.Add(Long(line, "before"));
+        }
+        return (lines, before);
+    }
+
+    private static string? String(JsonElement line, string name) =>
+        line.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static long Long(JsonElement line, string name) =>
+        line.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : 0;
+
+    // PostgreSQL writes timestamptz into jsonb as "2026-12-01T00:00:00+00:00"; we write "…Z". Both are ISO 8601.
+    private static Instant Instant(JsonElement line, string name) =>
+        NodaTime.Instant.FromDateTimeOffset(line.GetProperty(name).GetDateTimeOffset());
+}

@@ -1,0 +1,155 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using TenantQuota.Data.Audit;
+using TenantQuota.Domain.Budgets;
+using TenantQuota.Domain.Matrix;
+
+namespace TenantQuota.Data;
+
+/// <summary>A department as stored: its budget in the API's shape (null: none).</summary>
+public sealed record DepartmentRow(string Id, string Name, string Priority, JsonObject? Budget);
+
+/// <summary>A subject's own row: its department and cell overrides, as stored.</summary>
+public sealed record SubjectRow(string SubjectId, string? DepartmentId, JsonObject Overrides);
+
+/// <summary>
+/// The tenant budget, departments and subjects of a tenant (tenants.budget, departments, subjects). Each
+/// change is a <see cref="TenantChange"/> with its audit entry; those the hot path caches (the budget and the
+/// departments, and whether the tenant has subject rows at all) bump the tenant's version.
+/// </summary>
+public sealed class TenantBudgets(NpgsqlDataSource db)
+{
+    public async Task<JsonObject?> GetTenantBudgetAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT budget::text FROM tenants WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        return await command.ExecuteScalarAsync(cancellationToken) is string json ? JsonNode.Parse(json)!.AsObject() : null;
+    }
+
+    /// <summary>Replaces the tenant budget (null removes it); false when there is no such tenant.</summary>
+    public async Task<bool> SetTenantBudgetAsync(string tenantId, Budget? budget, string actor, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var change = await TenantChange.BeginAsync(db, tenantId, cancellationToken);
+        if (change is null) return false;
+        var after = budget is null ? null : BudgetParser.ToJson(budget).ToJsonString();
+        var before = (string?)await change.ScalarAsync("SELECT budget::text FROM tenants WHERE id = $1", cancellationToken, tenantId);
+        await change.ExecuteAsync("UPDATE tenants SET budget = $2::jsonb WHERE id = $1", cancellationToken, tenantId, after);
+        await change.BumpVersionAsync(now, cancellationToken);
+        await change.AuditAsync(AuditLog.Budget, budget is null ? "removed" : "changed", null, actor, now, before, after, cancellationToken);
+        await change.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<DepartmentRow>> ListDepartmentsAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT id, name, priority, budget::text FROM departments WHERE tenant_id = $1 ORDER BY id");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var departments = new List<DepartmentRow>();
+        while (await reader.ReadAsync(cancellationToken))
+            departments.Add(new DepartmentRow(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : JsonNode.Parse(reader.GetString(3))!.AsObject()));
+        return departments;
+    }
+
+    /// <summary>Creates or replaces a department; answers whether it was created, or null when there is no such tenant.</summary>
+    public async Task<bool?> PutDepartmentAsync(string tenantId, Department department, string actor, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var change = await TenantChange.BeginAsync(db, tenantId, cancellationToken);
+        if (change is null) return null;
+        var after = DepartmentJson(department.Name, department.Priority.ToWireName(), department.Budget is null ? null : BudgetParser.ToJson(department.Budget));
+        var before = (string?)await change.ScalarAsync("""
+            SELECT json_build_object('name', name, 'priority', priority, 'budget', budget)::text FROM departments WHERE tenant_id = $1 AND id = $2
+            """, cancellationToken, tenantId, department.Id);
+        await change.ExecuteAsync("""
+            INSERT INTO departments (tenant_id, id, name, priority, budget, created_at, updated_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6)
+            ON CONFLICT (tenant_id, id) DO UPDATE SET name = EXCLUDED.name, priority = EXCLUDED.priority, budget = EXCLUDED.budget, updated_at = EXCLUDED.updated_at
+            """, cancellationToken, tenantId, department.Id, department.Name, department.Priority.ToWireName(),
+            department.Budget is null ? null : BudgetParser.ToJson(department.Budget).ToJsonString(), now);
+        await change.BumpVersionAsync(now, cancellationToken);
+        await change.AuditAsync(AuditLog.Department, before is null ? "created" : "changed", department.Id, actor, now, before, after.ToJsonString(), cancellationToken);
+        await change.CommitAsync(cancellationToken);
+        return before is null;
+    }
+
+    /// <summary>A subject's own row, or null when nobody said anything about the subject.</summary>
+    public async Task<SubjectRow?> FindSubjectAsync(string tenantId, string subjectId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT department_id, overrides::text FROM subjects WHERE tenant_id = $1 AND subject_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = subjectId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new SubjectRow(subjectId, reader.IsDBNull(0) ? null : reader.GetString(0), JsonNode.Parse(reader.GetString(1))!.AsObject())
+            : null;
+    }
+
+    /// <summary>
+    /// Places a subject in a department (null: none) with its own overrides. What the subject used stays its
+    /// own; what its old department spent stays that department's. Answers false when the department is unknown
+    /// and null when there is no such tenant.
+    /// </summary>
+    public async Task<bool?> PutSubjectAsync(string tenantId, SubjectRow subject, string actor, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var change = await TenantChange.BeginAsync(db, tenantId, cancellationToken);
+        if (change is null) return null;
+        if (subject.DepartmentId is not null
+            && await change.ScalarAsync("SELECT 1 FROM departments WHERE tenant_id = $1 AND id = $2", cancellationToken, tenantId, subject.DepartmentId) is null)
+            return false;
+        var before = (string?)await change.ScalarAsync("""
+            SELECT json_build_object('departmentId', department_id, 'overrides', overrides)::text FROM subjects WHERE tenant_id = $1 AND subject_id = $2
+            """, cancellationToken, tenantId, subject.SubjectId);
+        var firstOfTenant = before is null && await change.ScalarAsync("SELECT 1 FROM subjects WHERE tenant_id = $1 LIMIT 1", cancellationToken, tenantId) is null;
+        await change.ExecuteAsync("""
+            INSERT INTO subjects (tenant_id, subject_id, department_id, overrides, updated_at) VALUES ($1, $2, $3, $4::jsonb, $5)
+            ON CONFLICT (tenant_id, subject_id) DO UPDATE SET department_id = EXCLUDED.department_id, overrides = EXCLUDED.overrides, updated_at = EXCLUDED.updated_at
+            """, cancellationToken, tenantId, subject.SubjectId, subject.DepartmentId, subject.Overrides.ToJsonString(), now);
+        // Subject rows are read per request, not cached; only a tenant's first one changes what its cached copy says.
+        if (firstOfTenant) await change.BumpVersionAsync(now, cancellationToken);
+        var after = new JsonObject { ["departmentId"] = subject.DepartmentId, ["overrides"] = subject.Overrides.DeepClone() };
+        await change.AuditAsync(AuditLog.Subject, before is null ? "created" : "changed", subject.SubjectId, actor, now, before, after.ToJsonString(), cancellationToken);
+        await change.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>What each budget counter (level, owner, metric, window start) holds: used, and held by open reservations.</summary>
+    public async Task<IReadOnlyList<(long Used, long Held)>> ReadCountersAsync(
+        string tenantId, IReadOnlyList<(string Level, string OwnerId, string Metric, DateTime WindowStart)> counters, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT w.ord, COALESCE(c.used, 0), COALESCE(c.reserved, 0)
+              FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS w (level, owner_id, metric, window_start, ord)
+              LEFT JOIN quota_counters c ON c.tenant_id = $1 AND c.level = w.level AND c.owner_id = w.owner_id
+                                        AND c.metric = w.metric AND c.window_start = w.window_start
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.Level).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.OwnerId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.Metric).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.WindowStart).ToArray() });
+        var read = new (long, long)[counters.Count];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) read[reader.GetInt64(0) - 1] = (reader.GetInt64(1), reader.GetInt64(2));
+        return read;
+    }
+
+    /// <summary>How many subjects each department of the tenant has.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountMembersAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT department_id, count(*) FROM subjects WHERE tenant_id = $1 AND department_id IS NOT NULL GROUP BY 1");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        var members = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) members[reader.GetString(0)] = reader.GetInt64(1);
+        return members;
+    }
+
+    /// <summary>A subject row's overrides as the domain uses them.</summary>
+    public static IReadOnlyDictionary<string, CellOverride> Overrides(SubjectRow? subject) =>
+        subject is null || subject.Overrides.Count == 0 ? NoOverrides : TenantOverrides.Parse(subject.Overrides.ToJsonString());
+
+    private static readonly IReadOnlyDictionary<string, CellOverride> NoOverrides = new Dictionary<string, CellOverride>();
+
+    private static JsonObject DepartmentJson(string name, string priority, JsonObject? budget) =>
+        new() { ["name"] = name, ["priority"] = priority, ["budget"] = budget };
+}

@@ -1,0 +1,87 @@
+using TenantQuota.Domain.Matrix;
+
+namespace TenantQuota.Domain.Budgets;
+
+/// <summary>
+/// The levels a request is charged at, widest first. The order is also the order in which the database
+/// locks their counters, so that concurrent requests never deadlock (Functions/tq_apply_lines.sql).
+/// </summary>
+public enum QuotaLevel { Tenant, Department, Subject }
+
+/// <summary>Who keeps working when the tenant budget runs short: low departments stop first, high last.</summary>
+public enum DepartmentPriority { High, Normal, Low }
+
+/// <summary>
+/// A tenant's or department's budget: <paramref name="Limit"/> per <paramref name="Period"/>, in
+/// <paramref name="Unit"/> (<c>usd</c>, counted in micro-dollars, or an operation class's unit such as
+/// <c>request</c> or <c>tokens</c>). Past the limit, <paramref name="OverQuota"/> applies as in a matrix cell:
+/// block, degrade (to <paramref name="FallbackClass"/>) or warn. Budgets do not bill overage: billing is per
+/// plan cell.
+/// </summary>
+public sealed record Budget(
+    long Limit, string Unit, ResetCadence Period, OverQuotaAction OverQuota, string? FallbackClass,
+    IReadOnlyList<decimal> AlertThresholds)
+{
+    public const string Usd = "usd";
+    public const string Tokens = "tokens";
+
+    /// <summary>A budget decides like a matrix cell whose soft limit is its limit (alerts, not warnings, come before it).</summary>
+    public QuotaCell Cell => new(Limit, Limit, Period, OverQuota, FallbackClass);
+}
+
+public sealed record Department(string Id, string Name, DepartmentPriority Priority, Budget? Budget);
+
+/// <summary>
+/// The share of the tenant budget each priority may use: past it, that priority's requests meet the
+/// tenant budget's over-quota action while higher priorities keep working (docs/decisions/0013).
+/// </summary>
+public sealed record PriorityShares(decimal Low, decimal Normal, decimal High)
+{
+    public static readonly PriorityShares Default = new(Low: 0.8m, Normal: 0.9m, High: 1.0m);
+
+    public decimal For(DepartmentPriority priority) => priority switch
+    {
+        DepartmentPriority.Low => Low,
+        DepartmentPriority.Normal => Normal,
+        _ => High,
+    };
+}
+
+public static class BudgetNames
+{
+    public static string ToWireName(this QuotaLevel level) => level switch
+    {
+        QuotaLevel.Tenant => "tenant",
+        QuotaLevel.Department => "department",
+        _ => "subject",
+    };
+
+    public static bool TryParseLevel(string? text, out QuotaLevel level)
+    {
+        switch (text)
+        {
+            case "tenant": level = QuotaLevel.Tenant; return true;
+            case "department": level = QuotaLevel.Department; return true;
+            case "subject": level = QuotaLevel.Subject; return true;
+            default: level = default; return false;
+        }
+    }
+
+    public static string ToWireName(this DepartmentPriority priority) => priority switch
+    {
+        DepartmentPriority.High => "high",
+        DepartmentPriority.Normal => "normal",
+        _ => "low",
+    };
+
+    public static bool TryParsePriority(string? text, out DepartmentPriority priority)
+    {
+        switch (text)
+        {
+            case "high": priority = DepartmentPriority.High; return true;
+            case "normal": priority = DepartmentPriority.Normal; return true;
+            case "low": priority = DepartmentPriority.Low; return true;
+            default: priority = default; return false;
+        }
+    }
+}

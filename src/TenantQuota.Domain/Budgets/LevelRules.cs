@@ -1,0 +1,88 @@
+using TenantQuota.Domain.Matrix;
+
+namespace TenantQuota.Domain.Budgets;
+
+/// <summary>Why a request was refused: a level's own limit, or the share of the tenant budget kept for higher priorities.</summary>
+public enum RefusalReason { Limit, Priority }
+
+/// <summary>Where one level stands after the request: <paramref name="Used"/> is unchanged unless the request was admitted.</summary>
+public sealed record LevelOutcome(LevelCharge Charge, long Before, long Used, long Remaining, QuotaState State, bool Refused, bool HeldForHigherPriority);
+
+/// <summary>
+/// The decision over every level: admitted only if no level refuses. <paramref name="LimitingLevel"/> is the
+/// level that refused (the widest, when several did: a better plan for the subject would not help), or, when
+/// admitted, the one nearest its limit. <paramref name="Subject"/> is the subject cell's view of it, the
+/// answer's top-level fields.
+/// </summary>
+public sealed record ChargeDecision(
+    bool Allowed, QuotaOutcome Subject, QuotaLevel LimitingLevel, IReadOnlyList<LevelOutcome> Levels, RefusalReason? Reason);
+
+/// <summary>The entitlement rules over several levels. Pure: what each counter held comes in, the decision goes out.</summary>
+public static class LevelRules
+{
+    /// <summary>
+    /// Decides a consume or reserve (<paramref name="settled"/> false) or explains a commit (true: the work is
+    /// done, nothing is refused, and an amount past a block or degrade limit is recorded as such).
+    /// <paramref name="before"/> is what each line's counter counted before, in line order.
+    /// </summary>
+    public static ChargeDecision Decide(IReadOnlyList<LevelCharge> lines, IReadOnlyList<long> before, bool settled = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(before.Count, lines.Count);
+        var own = new QuotaOutcome[lines.Count];
+        var refused = new bool[lines.Count];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            own[i] = line.Amount == 0 ? Unchanged(line.Cell, before[i])
+                : settled ? QuotaRules.Decide(line.Cell.OverQuota.Enforces() ? line.Cell with { OverQuota = OverQuotaAction.Warn } : line.Cell, before[i], line.Amount)
+                : line.Ceiling is { } ceiling && before[i] + line.Amount > ceiling ? QuotaRules.Refuse(line.Cell, before[i])
+                : QuotaRules.Decide(line.Cell, before[i], line.Amount);
+            refused[i] = !own[i].Allowed;
+        }
+
+        var allowed = !refused.Contains(true);
+        var levels = new LevelOutcome[lines.Count];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var outcome = allowed ? own[i] : Unchanged(lines[i].Cell, before[i]);
+            levels[i] = new LevelOutcome(lines[i], before[i], outcome.Used, outcome.Remaining, outcome.State, refused[i],
+                HeldForHigherPriority: refused[i] && before[i] + lines[i].Amount <= lines[i].Cell.HardLimit);
+        }
+
+        var limiting = allowed ? Nearest(levels) : Array.FindIndex(refused, r => r); // lines come widest first
+        var subjectIndex = IndexOf(lines, QuotaLevel.Subject);
+        var subject = allowed
+            ? own[subjectIndex] with { Decision = Worst(own), BillableQuantity = own[subjectIndex].BillableQuantity }
+            : QuotaRules.Refuse(lines[subjectIndex].Cell, before[subjectIndex]) with { FallbackClass = own[limiting].FallbackClass };
+        var reason = allowed ? (RefusalReason?)null : levels[limiting].HeldForHigherPriority ? RefusalReason.Priority : RefusalReason.Limit;
+        return new ChargeDecision(allowed, subject, lines[limiting].Level, levels, reason);
+    }
+
+    private static QuotaOutcome Unchanged(QuotaCell cell, long used) =>
+        new(true, Decision.Allow, QuotaRules.StateOf(cell, used), used, QuotaRules.Remaining(cell, used), FallbackClass: null, BillableQuantity: 0);
+
+    /// <summary>The level with the smallest share of its limit left; the narrowest on a tie.</summary>
+    private static int Nearest(LevelOutcome[] levels)
+    {
+        var nearest = levels.Length - 1;
+        for (var i = levels.Length - 2; i >= 0; i--)
+            if (Left(levels[i]) < Left(levels[nearest])) nearest = i;
+        return nearest;
+    }
+
+    private static decimal Left(LevelOutcome level) =>
+        level.Charge.Cell.HardLimit <= 0 ? 0 : (decimal)level.Remaining / level.Charge.Cell.HardLimit;
+
+    /// <summary>The answer's decision when admitted: overage where any level bills, else warn where any warns.</summary>
+    private static Decision Worst(QuotaOutcome[] outcomes) =>
+        outcomes.Any(o => o.Decision == Decision.Overage) ? Decision.Overage
+        : outcomes.Any(o => o.Decision == Decision.Warn) ? Decision.Warn
+        : Decision.Allow;
+
+    private static int IndexOf(IReadOnlyList<LevelCharge> lines, QuotaLevel level)
+    {
+        for (var i = 0; i < lines.Count; i++)
+            if (lines[i].Level == level) return i;
+        throw new ArgumentException($"A charge always has a {level.ToWireName()} line.", nameof(lines));
+    }
+}
