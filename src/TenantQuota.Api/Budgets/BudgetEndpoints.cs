@@ -24,7 +24,7 @@ public sealed record BudgetStanding(
     decimal Limit, string Unit, string Period, string OverQuota, string? FallbackClass, IReadOnlyList<decimal> AlertThresholds,
     decimal Spent, decimal Held, decimal Remaining, DateTime ResetsAt, string State);
 
-public sealed record DepartmentResponse(string Id, string Name, string Priority, BudgetStanding? Budget, long Members);
+public sealed record DepartmentResponse(string Id, string Name, string Priority, BudgetStanding? Budget, long Members, IReadOnlyList<string>? Models);
 
 public sealed record DepartmentsResponse(IReadOnlyList<DepartmentResponse> Departments);
 
@@ -33,15 +33,19 @@ public sealed class DepartmentRequest
     public string? Name { get; init; }
     public JsonElement? Budget { get; init; }
     public string? Priority { get; init; }
+    /// <summary>The models its people may call; null or absent for any their tier allows.</summary>
+    public List<string>? Models { get; init; }
 }
 
 public sealed class SubjectRequest
 {
     public string? DepartmentId { get; init; }
     public JsonElement? Overrides { get; init; }
+    /// <summary>The models this person may call; null or absent for any their tier and department allow.</summary>
+    public List<string>? Models { get; init; }
 }
 
-public sealed record SubjectResponse(string SubjectId, string? DepartmentId, JsonObject Overrides);
+public sealed record SubjectResponse(string SubjectId, string? DepartmentId, JsonObject Overrides, IReadOnlyList<string>? Models);
 
 /// <summary>
 /// The tenant's own budgets (scope tenant.admin): the tenant-wide budget, departments with a budget and a
@@ -101,7 +105,8 @@ public static partial class BudgetEndpoints
         JsonElement? body, TenantContext caller, ClaimsPrincipal user, EntitlementDependencies deps, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (body is not { } json || BudgetParser.Parse(json, deps.Matrix, "budget", errors) is not { } budget) return Problems.Validation(Required(errors));
+        if (body is not { } json || BudgetParser.Parse(json, deps.Matrix, "budget", errors, deps.Prices.Models) is not { } budget)
+            return Problems.Validation(Required(errors));
         await deps.Budgets.SetTenantBudgetAsync(caller.TenantId, budget, Actor.Of(user), clock.GetUtcNow(), cancellationToken);
         deps.Tenants.Forget(caller.TenantId);
         var tenant = await Tenant(caller, deps, cancellationToken);
@@ -147,10 +152,11 @@ public static partial class BudgetEndpoints
             errors["priority"] = ["priority: one of high, normal, low."];
         Budget? budget = null;
         if (request.Budget is { ValueKind: not JsonValueKind.Null } budgetJson)
-            budget = BudgetParser.Parse(budgetJson, deps.Matrix, "budget", errors);
+            budget = BudgetParser.Parse(budgetJson, deps.Matrix, "budget", errors, deps.Prices.Models);
+        CheckModels(request.Models, deps, errors);
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        var created = await deps.Budgets.PutDepartmentAsync(caller.TenantId, new Department(departmentId, name!, priority, budget),
+        var created = await deps.Budgets.PutDepartmentAsync(caller.TenantId, new Department(departmentId, name!, priority, budget, request.Models?.Distinct().ToList()),
             Actor.Of(user), clock.GetUtcNow(), cancellationToken);
         deps.Tenants.Forget(caller.TenantId);
         var tenant = await Tenant(caller, deps, cancellationToken);
@@ -164,7 +170,7 @@ public static partial class BudgetEndpoints
         subjectId = SubjectIdFromRawPath(http) ?? subjectId;
         if (EntitlementRequest.ValidateSubjectIdToRead(subjectId) is { } invalid) return Problems.Validation("subjectId", invalid);
         var row = await deps.Budgets.FindSubjectAsync(caller.TenantId, subjectId, cancellationToken);
-        return TypedResults.Ok(new SubjectResponse(subjectId, row?.DepartmentId, row?.Overrides ?? []));
+        return TypedResults.Ok(new SubjectResponse(subjectId, row?.DepartmentId, row?.Overrides ?? [], row?.Models));
     }
 
     public static async Task<Results<Ok<SubjectResponse>, ValidationProblem, ProblemHttpResult>> PutSubject(
@@ -192,14 +198,16 @@ public static partial class BudgetEndpoints
                 }
             }
         }
+        CheckModels(request.Models, deps, errors);
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        var placed = await deps.Budgets.PutSubjectAsync(caller.TenantId, new SubjectRow(subjectId, request.DepartmentId, overrides),
+        var models = request.Models?.Distinct().ToList();
+        var placed = await deps.Budgets.PutSubjectAsync(caller.TenantId, new SubjectRow(subjectId, request.DepartmentId, overrides, models),
             Actor.Of(user), clock.GetUtcNow(), cancellationToken);
         if (placed == false)
             return Problems.NotFound($"Your tenant has no department '{Short(request.DepartmentId!)}'; PUT /v1/tenant/departments/{{id}} creates it.");
         deps.Tenants.Forget(caller.TenantId);
-        return TypedResults.Ok(new SubjectResponse(subjectId, request.DepartmentId, overrides));
+        return TypedResults.Ok(new SubjectResponse(subjectId, request.DepartmentId, overrides, models));
     }
 
     private static async Task<List<DepartmentResponse>> DepartmentsAsync(EntitlementDependencies deps, TenantSnapshot tenant, string? only, CancellationToken cancellationToken)
@@ -207,7 +215,7 @@ public static partial class BudgetEndpoints
         var departments = (tenant.Departments?.Values ?? []).Where(d => only is null || d.Id == only).OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
         var standings = await StandingsAsync(deps, tenant, departments.Select(d => (QuotaLevel.Department, d.Id, d.Budget)).ToList(), cancellationToken);
         var members = await deps.Budgets.CountMembersAsync(tenant.Id, cancellationToken);
-        return departments.Select((d, i) => new DepartmentResponse(d.Id, d.Name, d.Priority.ToWireName(), standings[i], members.GetValueOrDefault(d.Id))).ToList();
+        return departments.Select((d, i) => new DepartmentResponse(d.Id, d.Name, d.Priority.ToWireName(), standings[i], members.GetValueOrDefault(d.Id), d.Models)).ToList();
     }
 
     /// <summary>Where each budget stands in its current period (null where there is no budget).</summary>
@@ -228,6 +236,15 @@ public static partial class BudgetEndpoints
                 BudgetParser.LimitToWire(budget.Unit, held), BudgetParser.LimitToWire(budget.Unit, QuotaRules.Remaining(budget.Cell, counted)),
                 windows[i].End.ToDateTimeUtc(), QuotaRules.StateOf(budget.Cell, counted).WireName());
         }).ToArray();
+    }
+
+    /// <summary>A list of models must name models of the price table, at least one (null or absent: any).</summary>
+    private static void CheckModels(List<string>? models, EntitlementDependencies deps, Dictionary<string, string[]> errors)
+    {
+        if (models is null) return;
+        if (models.Count == 0) errors["models"] = ["models: at least one model (leave it out to allow any)."];
+        else if (models.FirstOrDefault(m => !deps.Prices.Knows(m)) is { } unknown)
+            errors["models"] = [$"models: '{Short(unknown ?? "")}' is not a model of the price table ({string.Join(", ", deps.Prices.Models.Order(StringComparer.Ordinal))})."];
     }
 
     private static async Task<TenantSnapshot> Tenant(TenantContext caller, EntitlementDependencies deps, CancellationToken cancellationToken) =>

@@ -18,7 +18,8 @@ public sealed record DecisionResponse(
     bool Allowed, string Decision, string OperationClass, string Tier, long Used, long SoftLimit, long HardLimit,
     long Remaining, DateTime ResetsAt, string State, string? FallbackClass, bool Recorded, bool Duplicate,
     QuotaMessage? Message, long BillableQuantity, string LimitingLevel, IReadOnlyList<LevelAnswer> Levels, string? Reason,
-    string? Model = null, decimal? CostUsd = null, string? ReservationId = null, string? Status = null, DateTime? ExpiresAt = null);
+    string? Model = null, decimal? CostUsd = null, string? ReservationId = null, string? Status = null, DateTime? ExpiresAt = null,
+    string? FallbackModel = null);
 
 /// <summary>
 /// One level of an answer: <see cref="Id"/> is the tenant, department or subject id; amounts are in
@@ -57,7 +58,7 @@ public static class QuotaAnswers
         return new DecisionResponse(outcome.Allowed, outcome.Decision.WireName(), operationClass, tier, outcome.Used,
             cell.SoftLimit, cell.HardLimit, outcome.Remaining, window.End.ToDateTimeUtc(), outcome.State.WireName(), outcome.FallbackClass,
             recorded, duplicate, message, outcome.BillableQuantity, decision.LimitingLevel.ToWireName(),
-            decision.Levels.Select(l => Level(deps, l)).ToList(), decision.Reason?.WireName());
+            decision.Levels.Select(l => Level(deps, l)).ToList(), decision.Reason?.WireName(), FallbackModel: decision.FallbackModel);
     }
 
     public static LevelAnswer Level(EntitlementDependencies deps, LevelOutcome level)
@@ -69,7 +70,12 @@ public static class QuotaAnswers
             charge.Window.End.ToDateTimeUtc(), level.State.WireName());
     }
 
-    public static string WireName(this RefusalReason reason) => reason == RefusalReason.Priority ? "priority" : "limit";
+    public static string WireName(this RefusalReason reason) => reason switch
+    {
+        RefusalReason.Priority => "priority",
+        RefusalReason.Model => "model",
+        _ => "limit",
+    };
 
     /// <summary>Micro-dollars as the wire shows them: dollars.</summary>
     public static decimal? Dollars(long? micros) => micros is { } m ? m / 1_000_000m : null;

@@ -61,7 +61,8 @@ public sealed class EntitlementDependencies(
         else if (request.Tokens is not null && (tenant.Budget?.Unit == Budget.Usd || department?.Budget?.Unit == Budget.Usd))
             return (null, "model is required with tokens here: a budget of this subject is kept in dollars, and the model's price says what the tokens cost.");
         var usage = new UsageAmount(request.QuantityFor(operationClass), operationClass.Unit, request.InputTokens, request.OutputTokens, cost);
-        var lines = ChargePlan.For(tenant.Id, tenant.Budget, department, request.SubjectId!, operationClass.Name, cell, usage, tenant.Zone, now, Shares);
+        var lines = ChargePlan.For(tenant.Id, tenant.Budget, department, request.SubjectId!, operationClass.Name, cell, usage, tenant.Zone, now, Shares,
+            new ModelAccess(request.Model, Matrix.ModelsOf(tenant.Tier), subject?.Models));
         return (new EntitlementPlan(department?.Id, usage, lines), null);
     }
 

@@ -41,7 +41,8 @@ public static class TenantQuotaHost
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => HostFiles.LoadMatrix(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.MatrixPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
-        services.AddSingleton(sp => HostFiles.LoadPrices(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.PricesPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        services.AddSingleton(sp => HostFiles.LoadPrices(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.PricesPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath)
+            .CheckedAgainst(sp.GetRequiredService<QuotaMatrix>()));
         services.AddSingleton(sp => QuotaCopy.Load(
             HostFiles.Resolve(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.TemplatesPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath),
             sp.GetRequiredService<QuotaMatrix>()));

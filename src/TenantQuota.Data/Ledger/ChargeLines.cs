@@ -39,6 +39,8 @@ public static class ChargeLines
                 json.WriteString("reset", line.Cell.Reset.ToWireName());
                 json.WriteString("overQuota", line.Cell.OverQuota.ToWireName());
                 json.WriteString("fallbackClass", line.Cell.FallbackClass);
+                if (line.FallbackModel is not null) json.WriteString("fallbackModel", line.FallbackModel);
+                if (line.ModelRefusedBy is { } by) json.WriteString("modelRefusedBy", by.ToWireName());
                 if (line.Level == QuotaLevel.Subject) json.WriteString("matrixVersion", matrixVersion);
                 json.WriteEndObject();
             }
@@ -68,7 +70,9 @@ public static class ChargeLines
             var amount = Long(line, "used") + Long(line, "reserved");
             lines.Add(new LevelCharge(level, line.GetProperty("owner").GetString()!, metric, String(line, "unit") ?? metric, cell,
                 new QuotaWindow(Instant(line, "windowStart"), Instant(line, "windowEnd")), amount,
-                line.TryGetProperty("ceiling", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : null));
+                line.TryGetProperty("ceiling", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : null,
+                String(line, "fallbackModel"),
+                BudgetNames.TryParseLevel(String(line, "modelRefusedBy"), out var refusedBy) ? refusedBy : null));
             before.Add(Long(line, "before"));
         }
         return (lines, before);

@@ -6,11 +6,8 @@ using TenantQuota.Domain.Matrix;
 
 namespace TenantQuota.Data;
 
-/// <summary>A department as stored: its budget in the API's shape (null: none).</summary>
-public sealed record DepartmentRow(string Id, string Name, string Priority, JsonObject? Budget);
-
-/// <summary>A subject's own row: its department and cell overrides, as stored.</summary>
-public sealed record SubjectRow(string SubjectId, string? DepartmentId, JsonObject Overrides);
+/// <summary>A subject's own row: its department, cell overrides and the models it may call (null: any), as stored.</summary>
+public sealed record SubjectRow(string SubjectId, string? DepartmentId, JsonObject Overrides, IReadOnlyList<string>? Models = null);
 
 /// <summary>
 /// The tenant budget, departments and subjects of a tenant (tenants.budget, departments, subjects). Each
@@ -40,32 +37,25 @@ public sealed class TenantBudgets(NpgsqlDataSource db)
         return true;
     }
 
-    public async Task<IReadOnlyList<DepartmentRow>> ListDepartmentsAsync(string tenantId, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand("SELECT id, name, priority, budget::text FROM departments WHERE tenant_id = $1 ORDER BY id");
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var departments = new List<DepartmentRow>();
-        while (await reader.ReadAsync(cancellationToken))
-            departments.Add(new DepartmentRow(reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : JsonNode.Parse(reader.GetString(3))!.AsObject()));
-        return departments;
-    }
-
     /// <summary>Creates or replaces a department; answers whether it was created, or null when there is no such tenant.</summary>
     public async Task<bool?> PutDepartmentAsync(string tenantId, Department department, string actor, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var change = await TenantChange.BeginAsync(db, tenantId, cancellationToken);
         if (change is null) return null;
-        var after = DepartmentJson(department.Name, department.Priority.ToWireName(), department.Budget is null ? null : BudgetParser.ToJson(department.Budget));
+        var after = new JsonObject
+        {
+            ["name"] = department.Name, ["priority"] = department.Priority.ToWireName(),
+            ["budget"] = department.Budget is null ? null : BudgetParser.ToJson(department.Budget), ["models"] = ModelsJson(department.Models),
+        };
         var before = (string?)await change.ScalarAsync("""
-            SELECT json_build_object('name', name, 'priority', priority, 'budget', budget)::text FROM departments WHERE tenant_id = $1 AND id = $2
+            SELECT json_build_object('name', name, 'priority', priority, 'budget', budget, 'models', models)::text FROM departments WHERE tenant_id = $1 AND id = $2
             """, cancellationToken, tenantId, department.Id);
         await change.ExecuteAsync("""
-            INSERT INTO departments (tenant_id, id, name, priority, budget, created_at, updated_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6)
-            ON CONFLICT (tenant_id, id) DO UPDATE SET name = EXCLUDED.name, priority = EXCLUDED.priority, budget = EXCLUDED.budget, updated_at = EXCLUDED.updated_at
+            INSERT INTO departments (tenant_id, id, name, priority, budget, models, created_at, updated_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $7)
+            ON CONFLICT (tenant_id, id) DO UPDATE SET name = EXCLUDED.name, priority = EXCLUDED.priority, budget = EXCLUDED.budget,
+                models = EXCLUDED.models, updated_at = EXCLUDED.updated_at
             """, cancellationToken, tenantId, department.Id, department.Name, department.Priority.ToWireName(),
-            department.Budget is null ? null : BudgetParser.ToJson(department.Budget).ToJsonString(), now);
+            department.Budget is null ? null : BudgetParser.ToJson(department.Budget).ToJsonString(), ModelsJson(department.Models)?.ToJsonString(), now);
         await change.BumpVersionAsync(now, cancellationToken);
         await change.AuditAsync(AuditLog.Department, before is null ? "created" : "changed", department.Id, actor, now, before, after.ToJsonString(), cancellationToken);
         await change.CommitAsync(cancellationToken);
@@ -75,12 +65,13 @@ public sealed class TenantBudgets(NpgsqlDataSource db)
     /// <summary>A subject's own row, or null when nobody said anything about the subject.</summary>
     public async Task<SubjectRow?> FindSubjectAsync(string tenantId, string subjectId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT department_id, overrides::text FROM subjects WHERE tenant_id = $1 AND subject_id = $2");
+        await using var command = db.CreateCommand("SELECT department_id, overrides::text, models::text FROM subjects WHERE tenant_id = $1 AND subject_id = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = subjectId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new SubjectRow(subjectId, reader.IsDBNull(0) ? null : reader.GetString(0), JsonNode.Parse(reader.GetString(1))!.AsObject())
+            ? new SubjectRow(subjectId, reader.IsDBNull(0) ? null : reader.GetString(0), JsonNode.Parse(reader.GetString(1))!.AsObject(),
+                reader.IsDBNull(2) ? null : Models(JsonNode.Parse(reader.GetString(2))))
             : null;
     }
 
@@ -97,16 +88,17 @@ public sealed class TenantBudgets(NpgsqlDataSource db)
             && await change.ScalarAsync("SELECT 1 FROM departments WHERE tenant_id = $1 AND id = $2", cancellationToken, tenantId, subject.DepartmentId) is null)
             return false;
         var before = (string?)await change.ScalarAsync("""
-            SELECT json_build_object('departmentId', department_id, 'overrides', overrides)::text FROM subjects WHERE tenant_id = $1 AND subject_id = $2
+            SELECT json_build_object('departmentId', department_id, 'overrides', overrides, 'models', models)::text FROM subjects WHERE tenant_id = $1 AND subject_id = $2
             """, cancellationToken, tenantId, subject.SubjectId);
         var firstOfTenant = before is null && await change.ScalarAsync("SELECT 1 FROM subjects WHERE tenant_id = $1 LIMIT 1", cancellationToken, tenantId) is null;
         await change.ExecuteAsync("""
-            INSERT INTO subjects (tenant_id, subject_id, department_id, overrides, updated_at) VALUES ($1, $2, $3, $4::jsonb, $5)
-            ON CONFLICT (tenant_id, subject_id) DO UPDATE SET department_id = EXCLUDED.department_id, overrides = EXCLUDED.overrides, updated_at = EXCLUDED.updated_at
-            """, cancellationToken, tenantId, subject.SubjectId, subject.DepartmentId, subject.Overrides.ToJsonString(), now);
+            INSERT INTO subjects (tenant_id, subject_id, department_id, overrides, models, updated_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
+            ON CONFLICT (tenant_id, subject_id) DO UPDATE SET department_id = EXCLUDED.department_id, overrides = EXCLUDED.overrides,
+                models = EXCLUDED.models, updated_at = EXCLUDED.updated_at
+            """, cancellationToken, tenantId, subject.SubjectId, subject.DepartmentId, subject.Overrides.ToJsonString(), ModelsJson(subject.Models)?.ToJsonString(), now);
         // Subject rows are read per request, not cached; only a tenant's first one changes what its cached copy says.
         if (firstOfTenant) await change.BumpVersionAsync(now, cancellationToken);
-        var after = new JsonObject { ["departmentId"] = subject.DepartmentId, ["overrides"] = subject.Overrides.DeepClone() };
+        var after = new JsonObject { ["departmentId"] = subject.DepartmentId, ["overrides"] = subject.Overrides.DeepClone(), ["models"] = ModelsJson(subject.Models) };
         await change.AuditAsync(AuditLog.Subject, before is null ? "created" : "changed", subject.SubjectId, actor, now, before, after.ToJsonString(), cancellationToken);
         await change.CommitAsync(cancellationToken);
         return true;
@@ -150,6 +142,10 @@ public sealed class TenantBudgets(NpgsqlDataSource db)
 
     private static readonly IReadOnlyDictionary<string, CellOverride> NoOverrides = new Dictionary<string, CellOverride>();
 
-    private static JsonObject DepartmentJson(string name, string priority, JsonObject? budget) =>
-        new() { ["name"] = name, ["priority"] = priority, ["budget"] = budget };
+    /// <summary>A stored list of models (a JSON array), or null for any.</summary>
+    public static IReadOnlyList<string>? Models(JsonNode? json) =>
+        json is JsonArray list ? list.Select(m => (string)m!).ToList() : null;
+
+    private static JsonArray? ModelsJson(IReadOnlyList<string>? models) =>
+        models is null ? null : new JsonArray(models.Select(m => (JsonNode)JsonValue.Create(m)).ToArray());
 }

@@ -15,12 +15,14 @@ public enum DepartmentPriority { High, Normal, Low }
 /// A tenant's or department's budget: <paramref name="Limit"/> per <paramref name="Period"/>, in
 /// <paramref name="Unit"/> (<c>usd</c>, counted in micro-dollars, or an operation class's unit such as
 /// <c>request</c> or <c>tokens</c>). Past the limit, <paramref name="OverQuota"/> applies as in a matrix cell:
-/// block, degrade (to <paramref name="FallbackClass"/>) or warn. Budgets do not bill overage: billing is per
+/// block, degrade or warn. Degrade names a cheaper class (<paramref name="FallbackClass"/>) or a cheaper model
+/// (<paramref name="FallbackModel"/>): past the limit, calls with that model go on, any other model is refused and
+/// pointed at it ("disable the expensive models until next month"). Budgets do not bill overage: billing is per
 /// plan cell.
 /// </summary>
 public sealed record Budget(
     long Limit, string Unit, ResetCadence Period, OverQuotaAction OverQuota, string? FallbackClass,
-    IReadOnlyList<decimal> AlertThresholds)
+    IReadOnlyList<decimal> AlertThresholds, string? FallbackModel = null)
 {
     public const string Usd = "usd";
     public const string Tokens = "tokens";
@@ -29,7 +31,8 @@ public sealed record Budget(
     public QuotaCell Cell => new(Limit, Limit, Period, OverQuota, FallbackClass);
 }
 
-public sealed record Department(string Id, string Name, DepartmentPriority Priority, Budget? Budget);
+/// <param name="Models">The models its people may call; null for any their tier allows.</param>
+public sealed record Department(string Id, string Name, DepartmentPriority Priority, Budget? Budget, IReadOnlyList<string>? Models = null);
 
 /// <summary>
 /// The share of the tenant budget each priority may use: past it, that priority's requests meet the

@@ -11,7 +11,7 @@ namespace TenantQuota.Domain.Budgets;
 /// </summary>
 public static class BudgetParser
 {
-    private static readonly string[] Fields = ["limit", "unit", "period", "overQuota", "fallbackClass", "alertThresholds"];
+    private static readonly string[] Fields = ["limit", "unit", "period", "overQuota", "fallbackClass", "fallbackModel", "alertThresholds"];
     /// <summary>A billion dollars, or 10^15 units: far beyond any budget, far below where sums could overflow.</summary>
     private const decimal MaxUsd = 1_000_000_000m;
     private const long MaxUnits = 1_000_000_000_000_000;
@@ -19,9 +19,10 @@ public static class BudgetParser
 
     /// <summary>
     /// Reads and checks a budget; every problem is added to <paramref name="errors"/> under <paramref name="at"/>.field.
-    /// <paramref name="matrix"/> names the units and classes a budget may use.
+    /// <paramref name="matrix"/> names the units and classes a budget may use, <paramref name="models"/> the models
+    /// (the price table's; null when reading what was stored, already checked).
     /// </summary>
-    public static Budget? Parse(JsonElement json, QuotaMatrix matrix, string at, Dictionary<string, string[]> errors)
+    public static Budget? Parse(JsonElement json, QuotaMatrix matrix, string at, Dictionary<string, string[]> errors, IReadOnlyCollection<string>? models = null)
     {
         var before = errors.Count;
         if (json.ValueKind != JsonValueKind.Object)
@@ -65,10 +66,17 @@ public static class BudgetParser
                 : $"{at}.overQuota: one of block, degrade, warn."];
 
         var fallback = Text(fields, "fallbackClass");
+        var fallbackModel = Text(fields, "fallbackModel");
+        if (fields.TryGetValue("fallbackModel", out var modelJson) && modelJson.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            errors[$"{at}.fallbackModel"] = [$"{at}.fallbackModel: the name of a model of the price table."];
+        else if (fallbackModel is not null && models is not null && !models.Contains(fallbackModel))
+            errors[$"{at}.fallbackModel"] = [$"{at}.fallbackModel: '{fallbackModel}' is not a model of the price table ({string.Join(", ", models.Order(StringComparer.Ordinal))})."];
+        else if (fallbackModel is not null && action != OverQuotaAction.Degrade)
+            errors[$"{at}.fallbackModel"] = [$"{at}.fallbackModel: only with overQuota 'degrade'."];
         if (fields.TryGetValue("fallbackClass", out var fallbackJson) && fallbackJson.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
             errors[$"{at}.fallbackClass"] = [$"{at}.fallbackClass: the name of an operation class."];
-        else if (action == OverQuotaAction.Degrade && fallback is null)
-            errors[$"{at}.fallbackClass"] = [$"{at}.fallbackClass: required when overQuota is 'degrade' (the cheaper class callers should use)."];
+        else if (action == OverQuotaAction.Degrade && fallback is null && fallbackModel is null)
+            errors[$"{at}.fallbackClass"] = [$"{at}.fallbackClass: overQuota 'degrade' needs a cheaper class (fallbackClass) or a cheaper model (fallbackModel)."];
         else if (fallback is not null && !matrix.TryGetClass(fallback, out _))
             errors[$"{at}.fallbackClass"] = [$"{at}.fallbackClass: '{fallback}' is not an operation class of the matrix."];
         else if (fallback is not null && action != OverQuotaAction.Degrade)
@@ -88,7 +96,7 @@ public static class BudgetParser
             }
         }
 
-        return errors.Count > before ? null : new Budget(limit, unit!, period, action, fallback, thresholds);
+        return errors.Count > before ? null : new Budget(limit, unit!, period, action, fallback, thresholds, fallbackModel);
     }
 
     /// <summary>A budget as stored (it was checked when stored), or null for none.</summary>
@@ -110,6 +118,7 @@ public static class BudgetParser
         ["period"] = budget.Period.ToWireName(),
         ["overQuota"] = budget.OverQuota.ToWireName(),
         ["fallbackClass"] = budget.FallbackClass,
+        ["fallbackModel"] = budget.FallbackModel,
         ["alertThresholds"] = new JsonArray(budget.AlertThresholds.Select(t => (JsonNode)JsonValue.Create(t)).ToArray()),
     };
 

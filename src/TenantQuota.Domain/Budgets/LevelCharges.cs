@@ -21,10 +21,23 @@ public sealed record UsageAmount(long Quantity, string ClassUnit, long InputToke
 /// One level's part of a request: the counter it changes (<paramref name="OwnerId"/>, <paramref name="Metric"/>,
 /// <paramref name="Window"/>), by how much, the limit that applies, and <paramref name="Ceiling"/>, the most the
 /// counter may count afterwards (null: nothing is refused at this level). The database enforces the ceilings
-/// of all levels atomically; <see cref="LevelRules"/> explains the result.
+/// of all levels atomically; <see cref="LevelRules"/> explains the result. <paramref name="FallbackModel"/> is the
+/// model a refusal at this level points at; <paramref name="ModelRefusedBy"/> is set when the request's model is not
+/// allowed (by the tier's, the department's or the person's list), and the line then refuses whatever it counts.
 /// </summary>
 public sealed record LevelCharge(
-    QuotaLevel Level, string OwnerId, string Metric, string Unit, QuotaCell Cell, QuotaWindow Window, long Amount, long? Ceiling);
+    QuotaLevel Level, string OwnerId, string Metric, string Unit, QuotaCell Cell, QuotaWindow Window, long Amount, long? Ceiling,
+    string? FallbackModel = null, QuotaLevel? ModelRefusedBy = null)
+{
+    /// <summary>A ceiling no counter can meet: the database refuses the line, and with it the request.</summary>
+    public const long RefuseAll = -1;
+}
+
+/// <summary>The request's model and who limits which models may be called: the tier and the person (null: any).</summary>
+public sealed record ModelAccess(string? Model, IReadOnlyList<string>? TierModels = null, IReadOnlyList<string>? SubjectModels = null)
+{
+    public static readonly ModelAccess None = new(Model: null);
+}
 
 /// <summary>Which levels a request is charged at, and the ceiling of each. Pure.</summary>
 public static class ChargePlan
@@ -34,25 +47,41 @@ public static class ChargePlan
     /// and the subject's cell, widest first. The tenant budget's ceiling is the share of it the department's
     /// priority may use (a subject outside any department counts as normal).
     /// </summary>
+    /// <remarks>
+    /// A model that the tier, the department or the person does not allow makes the subject's line refuse, pointing at
+    /// the first model of the list that refused it. A budget that degrades to a fallback model does not refuse calls
+    /// with that model: past its limit they go on and are counted, as on a budget that only warns.
+    /// </remarks>
     public static IReadOnlyList<LevelCharge> For(
         string tenantId, Budget? tenantBudget, Department? department, string subjectId, string operationClass,
-        QuotaCell subjectCell, UsageAmount usage, DateTimeZone zone, Instant now, PriorityShares shares)
+        QuotaCell subjectCell, UsageAmount usage, DateTimeZone zone, Instant now, PriorityShares shares, ModelAccess? models = null)
     {
+        models ??= ModelAccess.None;
         var lines = new List<LevelCharge>(3);
         if (tenantBudget is not null)
-            lines.Add(Budgeted(QuotaLevel.Tenant, tenantId, tenantBudget, usage, zone, now, shares.For(department?.Priority ?? DepartmentPriority.Normal)));
+            lines.Add(Budgeted(QuotaLevel.Tenant, tenantId, tenantBudget, usage, models.Model, zone, now, shares.For(department?.Priority ?? DepartmentPriority.Normal)));
         if (department?.Budget is { } departmentBudget)
-            lines.Add(Budgeted(QuotaLevel.Department, department.Id, departmentBudget, usage, zone, now, share: 1m));
-        lines.Add(new LevelCharge(QuotaLevel.Subject, subjectId, operationClass, usage.ClassUnit, subjectCell,
-            QuotaWindow.Containing(now, subjectCell.Reset, zone), usage.Quantity, QuotaRules.AdmissionCeiling(subjectCell)));
+            lines.Add(Budgeted(QuotaLevel.Department, department.Id, departmentBudget, usage, models.Model, zone, now, share: 1m));
+        var subject = new LevelCharge(QuotaLevel.Subject, subjectId, operationClass, usage.ClassUnit, subjectCell,
+            QuotaWindow.Containing(now, subjectCell.Reset, zone), usage.Quantity, QuotaRules.AdmissionCeiling(subjectCell));
+        var refusal = NotAllowed(models.Model, models.TierModels, QuotaLevel.Subject)
+            ?? NotAllowed(models.Model, department?.Models, QuotaLevel.Department)
+            ?? NotAllowed(models.Model, models.SubjectModels, QuotaLevel.Subject);
+        lines.Add(refusal is { } r ? subject with { Ceiling = LevelCharge.RefuseAll, ModelRefusedBy = r.By, FallbackModel = r.Instead } : subject);
         return lines;
     }
 
-    private static LevelCharge Budgeted(QuotaLevel level, string ownerId, Budget budget, UsageAmount usage, DateTimeZone zone, Instant now, decimal share)
+    private static (QuotaLevel By, string Instead)? NotAllowed(string? model, IReadOnlyList<string>? allowed, QuotaLevel by) =>
+        model is not null && allowed is { Count: > 0 } && !allowed.Contains(model) ? (by, allowed[0]) : null;
+
+    private static LevelCharge Budgeted(QuotaLevel level, string ownerId, Budget budget, UsageAmount usage, string? model, DateTimeZone zone, Instant now, decimal share)
     {
         var amount = usage.In(budget.Unit);
+        var window = QuotaWindow.Containing(now, budget.Period, zone);
+        if (model is not null && model == budget.FallbackModel && budget.OverQuota == OverQuotaAction.Degrade)
+            return new LevelCharge(level, ownerId, budget.Unit, budget.Unit, budget.Cell with { OverQuota = OverQuotaAction.Warn }, window, amount, Ceiling: null);
         // Nothing to charge in this unit (a request without a model against a dollar budget): nothing to refuse either.
         long? ceiling = amount > 0 && budget.OverQuota.Enforces() ? (long)decimal.Floor(budget.Limit * share) : null;
-        return new LevelCharge(level, ownerId, budget.Unit, budget.Unit, budget.Cell, QuotaWindow.Containing(now, budget.Period, zone), amount, ceiling);
+        return new LevelCharge(level, ownerId, budget.Unit, budget.Unit, budget.Cell, window, amount, ceiling, budget.FallbackModel);
     }
 }

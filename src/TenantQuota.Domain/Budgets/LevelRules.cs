@@ -2,8 +2,8 @@ using TenantQuota.Domain.Matrix;
 
 namespace TenantQuota.Domain.Budgets;
 
-/// <summary>Why a request was refused: a level's own limit, or the share of the tenant budget kept for higher priorities.</summary>
-public enum RefusalReason { Limit, Priority }
+/// <summary>Why a request was refused: a level's own limit, the share of the tenant budget kept for higher priorities, or its model.</summary>
+public enum RefusalReason { Limit, Priority, Model }
 
 /// <summary>Where one level stands after the request: <paramref name="Used"/> is unchanged unless the request was admitted.</summary>
 public sealed record LevelOutcome(LevelCharge Charge, long Before, long Used, long Remaining, QuotaState State, bool Refused, bool HeldForHigherPriority);
@@ -15,7 +15,7 @@ public sealed record LevelOutcome(LevelCharge Charge, long Before, long Used, lo
 /// answer's top-level fields.
 /// </summary>
 public sealed record ChargeDecision(
-    bool Allowed, QuotaOutcome Subject, QuotaLevel LimitingLevel, IReadOnlyList<LevelOutcome> Levels, RefusalReason? Reason);
+    bool Allowed, QuotaOutcome Subject, QuotaLevel LimitingLevel, IReadOnlyList<LevelOutcome> Levels, RefusalReason? Reason, string? FallbackModel = null);
 
 /// <summary>The entitlement rules over several levels. Pure: what each counter held comes in, the decision goes out.</summary>
 public static class LevelRules
@@ -46,7 +46,7 @@ public static class LevelRules
         {
             var outcome = allowed ? own[i] : Unchanged(lines[i].Cell, before[i]);
             levels[i] = new LevelOutcome(lines[i], before[i], outcome.Used, outcome.Remaining, outcome.State, refused[i],
-                HeldForHigherPriority: refused[i] && before[i] + lines[i].Amount <= lines[i].Cell.HardLimit);
+                HeldForHigherPriority: refused[i] && lines[i].ModelRefusedBy is null && before[i] + lines[i].Amount <= lines[i].Cell.HardLimit);
         }
 
         var limiting = allowed ? Nearest(levels) : Array.FindIndex(refused, r => r); // lines come widest first
@@ -54,8 +54,11 @@ public static class LevelRules
         var subject = allowed
             ? own[subjectIndex] with { Decision = Worst(own), BillableQuantity = own[subjectIndex].BillableQuantity }
             : QuotaRules.Refuse(lines[subjectIndex].Cell, before[subjectIndex]) with { FallbackClass = own[limiting].FallbackClass };
-        var reason = allowed ? (RefusalReason?)null : levels[limiting].HeldForHigherPriority ? RefusalReason.Priority : RefusalReason.Limit;
-        return new ChargeDecision(allowed, subject, lines[limiting].Level, levels, reason);
+        if (allowed) return new ChargeDecision(true, subject, lines[limiting].Level, levels, Reason: null);
+        var refusing = lines[limiting];
+        var reason = refusing.ModelRefusedBy is not null ? RefusalReason.Model : levels[limiting].HeldForHigherPriority ? RefusalReason.Priority : RefusalReason.Limit;
+        return new ChargeDecision(false, subject with { FallbackClass = reason == RefusalReason.Model ? null : subject.FallbackClass },
+            refusing.ModelRefusedBy ?? refusing.Level, levels, reason, refusing.FallbackModel);
     }
 
     private static QuotaOutcome Unchanged(QuotaCell cell, long used) =>

@@ -24,8 +24,10 @@ public sealed class QuotaMatrix
         string version,
         IReadOnlyList<string> tiers,
         IReadOnlyList<OperationClass> operationClasses,
-        Dictionary<(string Tier, string Class), QuotaCell> cells)
+        Dictionary<(string Tier, string Class), QuotaCell> cells,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> modelsByTier)
     {
+        ModelsByTier = modelsByTier;
         Version = version;
         Tiers = tiers;
         OperationClasses = operationClasses;
@@ -36,6 +38,12 @@ public sealed class QuotaMatrix
     public string Version { get; }
     public IReadOnlyList<string> Tiers { get; }
     public IReadOnlyList<OperationClass> OperationClasses { get; }
+
+    /// <summary>The models each listed tier may call; a tier not listed may call any priced model.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ModelsByTier { get; }
+
+    /// <summary>The models a tier may call, or null for any.</summary>
+    public IReadOnlyList<string>? ModelsOf(string tier) => ModelsByTier.TryGetValue(tier, out var models) ? models : null;
 
     public bool HasTier(string? tier) => tier is not null && Tiers.Contains(tier, StringComparer.Ordinal);
 

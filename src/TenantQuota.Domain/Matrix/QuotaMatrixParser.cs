@@ -99,8 +99,16 @@ public static partial class QuotaMatrixParser
         }
 
         CheckFallbackChains(tiers, classNames, cells, errors);
+        var models = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (tier, list) in file.Models ?? [])
+        {
+            if (!tiers.Contains(tier)) errors.Add($"tier '{tier}', field 'models': not listed in 'tiers'");
+            else if (list is not { Count: > 0 } || list.Any(string.IsNullOrWhiteSpace))
+                errors.Add($"tier '{tier}', field 'models': a list of model names from the price table (leave the tier out to allow any model)");
+            else models[tier] = list.Select(m => m!).Distinct(StringComparer.Ordinal).ToList();
+        }
         if (errors.Count > 0) throw new QuotaMatrixException(errors);
-        return new QuotaMatrix(file.Version!, tiers.Distinct().ToList(), classes, cells);
+        return new QuotaMatrix(file.Version!, tiers.Distinct().ToList(), classes, cells, models);
     }
 
     /// <summary>
@@ -226,6 +234,7 @@ public static partial class QuotaMatrixParser
         public List<string?>? Tiers { get; set; }
         public List<ClassFile?>? OperationClasses { get; set; }
         public Dictionary<string, Dictionary<string, CellFile?>?>? Matrix { get; set; }
+        public Dictionary<string, List<string?>?>? Models { get; set; }
     }
 
     private sealed class ClassFile

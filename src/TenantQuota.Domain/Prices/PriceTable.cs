@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using NodaTime;
+using TenantQuota.Domain.Matrix;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -37,6 +38,13 @@ public sealed partial class PriceTable
     public IReadOnlyCollection<string> Models => _models.Keys;
 
     public bool Knows(string? model) => model is not null && _models.ContainsKey(model);
+
+    /// <summary>This table, after checking that every model the matrix lets a tier call has a price here.</summary>
+    public PriceTable CheckedAgainst(QuotaMatrix matrix)
+    {
+        var unknown = matrix.ModelsByTier.SelectMany(t => t.Value.Where(m => !Knows(m)).Select(m => $"tier '{t.Key}', field 'models': '{m}' is not a model of the price table")).ToList();
+        return unknown.Count == 0 ? this : throw new QuotaMatrixException(unknown);
+    }
 
     /// <summary>The price in force for <paramref name="model"/> on <paramref name="day"/> (UTC), or null before its first price.</summary>
     public ModelPrice? PriceOn(string model, LocalDate day) => _models[model].LastOrDefault(p => p.From <= day);

@@ -39,6 +39,14 @@ public sealed class BudgetSteps(ScenarioApi api)
     public Task DollarDepartment(string department, decimal limit) =>
         Department(department, new { limit, unit = "usd", period = "monthly", overQuota = "block" });
 
+    [Given("the department {string} has a budget of {decimal} dollars a month that degrades to the model {string}")]
+    public Task DollarDepartmentDegradingToModel(string department, decimal limit, string model) =>
+        Department(department, new { limit, unit = "usd", period = "monthly", overQuota = "degrade", fallbackModel = model });
+
+    [Given("the department {string} may call only {string}")]
+    public Task DepartmentModels(string department, string model) =>
+        Put($"/v1/tenant/departments/{department}", new { name = department, models = new[] { model } });
+
     [Given("the department {string} has priority {string}")]
     public Task Priority(string department, string priority) =>
         Put($"/v1/tenant/departments/{department}", new { name = department, priority });
@@ -108,6 +116,9 @@ public sealed class BudgetSteps(ScenarioApi api)
         var found = api.RequireLast.Json["levels"]!.AsArray().Single(l => (string)l!["level"]! == level)!;
         Assert.Equal((used, limit), ((decimal)found["used"]!, (decimal)found["limit"]!));
     }
+
+    [Then("the model to use instead is {string}")]
+    public void FallbackModel(string model) => Assert.Equal(model, (string?)api.RequireLast.Json["fallbackModel"]);
 
     [Then("the call cost {decimal} dollars")]
     public void CallCost(decimal dollars) => Assert.Equal(dollars, (decimal)api.RequireLast.Json["costUsd"]!);
