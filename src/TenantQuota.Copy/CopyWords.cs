@@ -27,11 +27,11 @@ public sealed class CopyWords
 
     public string Tier(string tier) => _file.Tiers[tier];
 
-    /// <summary>"a day", "al mes": what a limit is per, for a reset cadence.</summary>
-    public string PerPeriod(ResetCadence cadence) => _file.PerPeriod[CadenceKey(cadence)];
+    /// <summary>"a day", "al mes", "every 5 hours": what a limit is per, for a cell's reset.</summary>
+    public string PerPeriod(QuotaCell cell) => _file.PerPeriod[CadenceKey(cell.Reset)].Replace("{hours}", Number(cell.RollingHours));
 
-    /// <summary>"today", "este mes": the current window of a reset cadence.</summary>
-    public string ThisPeriod(ResetCadence cadence) => _file.ThisPeriod[CadenceKey(cadence)];
+    /// <summary>"today", "este mes", "in the last 5 hours": the current window of a cell's reset.</summary>
+    public string ThisPeriod(QuotaCell cell) => _file.ThisPeriod[CadenceKey(cell.Reset)].Replace("{hours}", Number(cell.RollingHours));
 
     /// <summary>The form of <paramref name="forms"/> that goes with <paramref name="count"/>, by the locale's plural rule.</summary>
     public string Plural(long count, WordForms forms) => IsOne(count) ? forms.One : forms.Other;
@@ -132,6 +132,7 @@ public sealed class CopyWords
     {
         ResetCadence.Daily => "daily",
         ResetCadence.Weekly => "weekly",
+        ResetCadence.Rolling => "rolling",
         _ => "monthly",
     };
 

@@ -135,10 +135,10 @@ public sealed class QuotaCopy
             ["over"] = Math.Max(0, s.Used - s.Cell.HardLimit),
             ["billable"] = s.Billable,
             ["tier"] = words.Tier(s.Tier),
-            ["period"] = words.ThisPeriod(s.Cell.Reset),
-            ["per_period"] = words.PerPeriod(s.Cell.Reset),
+            ["period"] = words.ThisPeriod(s.Cell),
+            ["per_period"] = words.PerPeriod(s.Cell),
             ["next_tier"] = next is var (nextTier, nextCell)
-                ? new ScriptObject { ["name"] = words.Tier(nextTier), ["hard_limit"] = nextCell.HardLimit, ["per_period"] = words.PerPeriod(nextCell.Reset) }
+                ? new ScriptObject { ["name"] = words.Tier(nextTier), ["hard_limit"] = nextCell.HardLimit, ["per_period"] = words.PerPeriod(nextCell) }
                 : null,
             ["resets_in"] = words.Relative(s.Now, s.ResetsAt),
             ["resets_at"] = words.Absolute(s.ResetsAt),

@@ -18,7 +18,7 @@ public sealed class UsageTests(ApiHostFixture fixture) : IClassFixture<ApiHostFi
         Assert.Equal(200, usage.Status);
         Assert.Equal(("maria", "free"), ((string)usage.Json["subjectId"]!, (string)usage.Json["tier"]!));
         var classes = usage.Json["classes"]!.AsArray().ToDictionary(c => (string)c!["operationClass"]!, c => c!);
-        Assert.Equal(["summaries", "drafts", "deep_research", "background_indexing"], classes.Keys);
+        Assert.Equal(["summaries", "drafts", "deep_research", "background_indexing", "chat"], classes.Keys);
         Assert.Equal((8L, 2L, "soft_limit", "warning"), ((long)classes["summaries"]["used"]!, (long)classes["summaries"]["remaining"]!,
             (string)classes["summaries"]["state"]!, (string)classes["summaries"]["message"]!["severity"]!));
         Assert.Equal((20L, "hard_limit"), ((long)classes["drafts"]["used"]!, (string)classes["drafts"]["state"]!));

@@ -24,7 +24,8 @@ public static class AuditEndpoints
             .WithTags("Tenants")
             .WithName("GetAuditLog")
             .WithSummary("Read your tenant's audit log")
-            .WithDescription("Changes of tier, API clients and allowed origins (budgets, overrides and departments as they come): kind, " +
+            .WithDescription("Changes of tier, API clients, allowed origins, matrix overrides, budgets, departments and a person's department and " +
+                "overrides (kinds tier, client, allowed_origins, override, budget, department, subject): kind, " +
                 "action, target, actor (the client id, or stripe:<event> for a webhook), time, before and after. Newest first; " +
                 "filter by kind and by time (from, to: ISO 8601 instants); limit 1–200 (default 50); page with before=<next>. " +
                 "Append-only: the database refuses to change or delete an entry. Scope tenant.admin.");

@@ -223,15 +223,15 @@ public static partial class BudgetEndpoints
         EntitlementDependencies deps, TenantSnapshot tenant, IReadOnlyList<(QuotaLevel Level, string OwnerId, Budget? Budget)> budgets, CancellationToken cancellationToken)
     {
         var now = deps.Now();
-        var windows = budgets.Select(b => b.Budget is null ? default : QuotaWindow.Containing(now, b.Budget.Period, tenant.Zone)).ToList();
+        var windows = budgets.Select(b => b.Budget is null ? default : b.Budget.Cell.WindowAt(now, tenant.Zone)).ToList();
         var counters = await deps.Budgets.ReadCountersAsync(tenant.Id,
-            budgets.Select((b, i) => (b.Level.ToWireName(), b.OwnerId, b.Budget?.Unit ?? "", windows[i].Start.ToDateTimeUtc())).ToList(), cancellationToken);
+            budgets.Select((b, i) => (b.Level.ToWireName(), b.OwnerId, b.Budget?.Unit ?? "", windows[i])).ToList(), cancellationToken);
         return budgets.Select((b, i) =>
         {
             if (b.Budget is not { } budget) return null;
             var (used, held) = counters[i];
             var counted = used + held;
-            return new BudgetStanding(BudgetParser.LimitToWire(budget.Unit, budget.Limit), budget.Unit, budget.Period.ToWireName(),
+            return new BudgetStanding(BudgetParser.LimitToWire(budget.Unit, budget.Limit), budget.Unit, budget.Period.ToWireName(budget.RollingHours),
                 budget.OverQuota.ToWireName(), budget.FallbackClass, budget.AlertThresholds, BudgetParser.LimitToWire(budget.Unit, used),
                 BudgetParser.LimitToWire(budget.Unit, held), BudgetParser.LimitToWire(budget.Unit, QuotaRules.Remaining(budget.Cell, counted)),
                 windows[i].End.ToDateTimeUtc(), QuotaRules.StateOf(budget.Cell, counted).WireName());

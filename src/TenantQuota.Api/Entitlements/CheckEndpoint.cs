@@ -20,12 +20,9 @@ public static class CheckEndpoint
             var (plan, problem) = await deps.PlanAsync(tenant, request!, now, cancellationToken);
             if (plan is null) return Problems.Validation("model", problem!);
             var lines = plan.Lines;
-            var counted = lines.Count == 1
-                ? await deps.Ledger.ReadUsedAsync(tenant, request!.SubjectId!, request.OperationClass!, lines[0].Window.Start, cancellationToken) is { } used ? [used] : null
-                : await deps.Ledger.ReadCountedAsync(tenant, lines, cancellationToken);
-            if (counted is null) return null;
+            if (await deps.ReadCountedAsync(tenant, lines, cancellationToken) is not { } read) return null;
 
-            var decision = LevelRules.Decide(lines, counted);
+            var decision = LevelRules.Decide(lines, read.Counted, burstBefore: read.BurstBefore);
             var subject = lines[^1];
             QuotaAnswers.WriteHeaders(http.Response, subject.Metric, subject.Cell, subject.Window, decision.Subject.Remaining, now.ToDateTimeUtc());
             return TypedResults.Ok(QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now, tenant.Tier, request!.OperationClass!,

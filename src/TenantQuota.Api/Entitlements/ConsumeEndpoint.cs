@@ -30,9 +30,11 @@ public static class ConsumeEndpoint
             var (plan, problem) = await deps.PlanAsync(tenant, request!, now, cancellationToken);
             if (plan is null) return Problems.Validation("model", problem!);
             var usage = plan.Usage;
+            // A burst allowance is for consumes: a hold that was released would have to give it back.
+            var lines = reserve ? plan.Lines.Select(l => l with { Burst = null }).ToList() : plan.Lines;
             var result = await deps.Ledger.ChargeAsync(new ChargeCommand(reserve, tenant, request!.IdempotencyKey!, request.SubjectId!,
                 request.OperationClass!, usage.Quantity, plan.DepartmentId, request.Model, request.Tokens is null ? null : usage.InputTokens,
-                request.Tokens is null ? null : usage.OutputTokens, request.Model is null ? null : usage.CostMicroUsd, deps.Matrix.Version, plan.Lines,
+                request.Tokens is null ? null : usage.OutputTokens, request.Model is null ? null : usage.CostMicroUsd, deps.Matrix.Version, lines,
                 reserve ? now.Plus(NodaTime.Duration.FromSeconds(request.TtlSeconds ?? EntitlementRequest.DefaultTtlSeconds)) : null, now),
                 cancellationToken);
             if (result.Outcome == ChargeOutcome.StaleTenant) return null;
@@ -46,7 +48,7 @@ public static class ConsumeEndpoint
                     (record.Model is null ? "" : $", model '{record.Model}'") + ").");
 
             // The answer is rebuilt from the stored charge, so a replay tells exactly what the first request was told.
-            var decision = LevelRules.Decide(record.Lines, record.Before);
+            var decision = LevelRules.Decide(record.Lines, record.Before, burstBefore: record.BurstBefore);
             var admitted = reserve ? record.Status != "denied" : record.Recorded;
             if (decision.Allowed != admitted)
                 throw new InvalidOperationException($"Charge {record.Id}: the ledger and the rules disagree about admission.");

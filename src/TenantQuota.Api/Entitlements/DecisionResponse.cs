@@ -19,7 +19,13 @@ public sealed record DecisionResponse(
     long Remaining, DateTime ResetsAt, string State, string? FallbackClass, bool Recorded, bool Duplicate,
     QuotaMessage? Message, long BillableQuantity, string LimitingLevel, IReadOnlyList<LevelAnswer> Levels, string? Reason,
     string? Model = null, decimal? CostUsd = null, string? ReservationId = null, string? Status = null, DateTime? ExpiresAt = null,
-    string? FallbackModel = null);
+    string? FallbackModel = null, BurstAnswer? Burst = null);
+
+/// <summary>
+/// A cell's burst allowance: up to <see cref="Limit"/> units past the hard limit once per window (until
+/// <see cref="ResetsAt"/>); <see cref="FromThisRequest"/> is what this request took from it.
+/// </summary>
+public sealed record BurstAnswer(long Limit, long Used, long Remaining, long FromThisRequest, DateTime ResetsAt);
 
 /// <summary>
 /// One level of an answer: <see cref="Id"/> is the tenant, department or subject id; amounts are in
@@ -48,7 +54,8 @@ public static class QuotaAnswers
     public static DecisionResponse Answer(EntitlementDependencies deps, TenantSnapshot tenant, string locale, Instant now, string tier, string operationClass,
         ChargeDecision decision, long requested, bool recorded, bool duplicate)
     {
-        var subject = decision.Levels.First(l => l.Charge.Level == QuotaLevel.Subject).Charge;
+        var subjectLevel = decision.Levels.First(l => l.Charge.Level == QuotaLevel.Subject);
+        var subject = subjectLevel.Charge;
         var (cell, window, outcome) = (subject.Cell, subject.Window, decision.Subject);
         // The copy speaks about the subject's own cell; a refusal by a budget has no copy of its own yet.
         var message = decision.Allowed || decision.LimitingLevel == QuotaLevel.Subject
@@ -58,7 +65,10 @@ public static class QuotaAnswers
         return new DecisionResponse(outcome.Allowed, outcome.Decision.WireName(), operationClass, tier, outcome.Used,
             cell.SoftLimit, cell.HardLimit, outcome.Remaining, window.End.ToDateTimeUtc(), outcome.State.WireName(), outcome.FallbackClass,
             recorded, duplicate, message, outcome.BillableQuantity, decision.LimitingLevel.ToWireName(),
-            decision.Levels.Select(l => Level(deps, l)).ToList(), decision.Reason?.WireName(), FallbackModel: decision.FallbackModel);
+            decision.Levels.Select(l => Level(deps, l)).ToList(), decision.Reason?.WireName(), FallbackModel: decision.FallbackModel,
+            Burst: subject.Burst is { } burst
+                ? new BurstAnswer(burst.Limit, subjectLevel.BurstUsed, Math.Max(0, burst.Limit - subjectLevel.BurstUsed), subjectLevel.FromBurst, burst.Window.End.ToDateTimeUtc())
+                : null);
     }
 
     public static LevelAnswer Level(EntitlementDependencies deps, LevelOutcome level)

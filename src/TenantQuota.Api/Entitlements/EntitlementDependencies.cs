@@ -66,6 +66,22 @@ public sealed class EntitlementDependencies(
         return (new EntitlementPlan(department?.Id, usage, lines), null);
     }
 
+    /// <summary>
+    /// What each line's counter counts now, and what the burst counters of lines with a burst allowance have used;
+    /// null when the tenant snapshot is stale. A single plain line (most requests) is one cheap statement.
+    /// </summary>
+    public async Task<(long[] Counted, long[] BurstBefore)?> ReadCountedAsync(TenantSnapshot tenant, IReadOnlyList<LevelCharge> lines, CancellationToken cancellationToken)
+    {
+        if (lines is [{ Burst: null } only])
+            return await Ledger.ReadUsedAsync(tenant, only.OwnerId, only.Metric, only.Window, cancellationToken) is { } used ? ([used], [0]) : null;
+        var bursts = lines.Select((l, i) => (Line: l, Index: i)).Where(l => l.Line.Burst is not null).ToList();
+        var reads = lines.Concat(bursts.Select(b => b.Line with { Metric = b.Line.BurstMetric, Window = b.Line.Burst!.Window })).ToList();
+        if (await Ledger.ReadCountedAsync(tenant, reads, cancellationToken) is not { } all) return null;
+        var burstBefore = new long[lines.Count];
+        for (var b = 0; b < bursts.Count; b++) burstBefore[bursts[b].Index] = all[lines.Count + b];
+        return (all[..lines.Count], burstBefore);
+    }
+
     /// <summary>The cell of a class for a subject: the tenant's (tier and deal), with the subject's own override on top.</summary>
     public QuotaCell SubjectCell(TenantSnapshot tenant, SubjectRow? subject, string operationClass)
     {

@@ -43,7 +43,7 @@ public static class UsageEndpoint
                         new UsageAmount(0, c.Unit), tenant.Zone, now, deps.Shares)))
                 .Select(c => (c.Name, c.Cell, c.Lines, Window: c.Lines[^1].Window))
                 .ToList();
-            var used = await deps.Ledger.ReadAllUsedAsync(tenant, subjectId, classes.Select(c => (c.Name, c.Window.Start)).ToList(), cancellationToken);
+            var used = await deps.Ledger.ReadAllUsedAsync(tenant, subjectId, classes.Select(c => (c.Name, c.Window)).ToList(), cancellationToken);
             if (used is null) return null;
             // The budget lines are the same for every class: read them once.
             var budgetLines = classes[0].Lines.Take(classes[0].Lines.Count - 1).ToList();

@@ -9,7 +9,9 @@ public sealed record PlansResponse(
 
 public sealed record OperationClassResponse(string Name, string Unit, string DisplayName);
 
-public sealed record CellResponse(long SoftLimit, long HardLimit, string Reset, string OverQuota, string? FallbackClass);
+/// <param name="Reset">daily, weekly, monthly or rolling:&lt;hours&gt;h.</param>
+/// <param name="Burst">Units usable past the hard limit once per window (0: none).</param>
+public sealed record CellResponse(long SoftLimit, long HardLimit, string Reset, string OverQuota, string? FallbackClass, long Burst);
 
 /// <summary>GET /v1/plans: the matrix as loaded at start (any valid token).</summary>
 public static class PlansEndpoint
@@ -23,6 +25,6 @@ public static class PlansEndpoint
             tier => matrix.OperationClasses.ToDictionary(
                 c => c.Name,
                 c => matrix.Cell(tier, c.Name) is var cell
-                    ? new CellResponse(cell.SoftLimit, cell.HardLimit, cell.Reset.ToWireName(), cell.OverQuota.ToWireName(), cell.FallbackClass)
+                    ? new CellResponse(cell.SoftLimit, cell.HardLimit, cell.ResetName, cell.OverQuota.ToWireName(), cell.FallbackClass, cell.Burst)
                     : null!)));
 }

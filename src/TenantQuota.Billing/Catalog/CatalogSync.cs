@@ -109,7 +109,7 @@ public sealed class CatalogSync(
         string.Join("; ", matrix.OperationClasses.Select(c =>
         {
             var cell = matrix.Cell(tier, c.Name);
-            return string.Create(CultureInfo.InvariantCulture, $"{c.DisplayName}: {cell.HardLimit} {c.Unit}s {cell.Reset.ToString().ToLowerInvariant()}{(cell.OverQuota == OverQuotaAction.Overage ? ", then overage" : "")}");
+            return string.Create(CultureInfo.InvariantCulture, $"{c.DisplayName}: {cell.HardLimit} {c.Unit}s {cell.ResetName}{(cell.OverQuota == OverQuotaAction.Overage ? ", then overage" : "")}");
         }));
 
     /// <summary>One sync's Stripe calls and what they changed.</summary>

@@ -1,4 +1,4 @@
--- version: 1
+-- version: 2
 -- A consume or a reserve, in one round trip and one transaction: replay check, tenant version check,
 -- every level's counter changed together or none (tq_apply_lines), and the record of it.
 -- p_mode 'consume': a usage record (and, for the billable part of an overage cell, its billing_outbox
@@ -6,7 +6,8 @@
 -- p_mode 'reserve': a reservation whose holds are the lines; the lines carry `reserved`.
 -- p_lines: one line per level (see tq_apply_lines) plus the limit that applied to it, computed by the
 -- domain rules in C#; the line of level 'subject' also carries softLimit, hardLimit, overQuota and
--- fallbackClass for the record's own columns. The function enforces the ceilings atomically and stores
+-- fallbackClass for the record's own columns; a line with a burst allowance also stores what its burst
+-- counter had used (burstBefore). The function enforces the ceilings atomically and stores
 -- the lines with what each counter held before (`before`), from which C# explains the decision.
 -- Outcomes (tq_charge_outcome): 'existing' (the key was used before: its record or reservation is
 -- returned), 'stale_tenant' (the caller's cached tenant is out of date: reload and call again),
@@ -73,7 +74,9 @@ BEGIN
     END IF;
 
     SELECT * INTO result FROM tq_apply_lines(p_tenant_id, p_lines);
-    SELECT jsonb_agg(l.v || jsonb_build_object('before', result.counted[l.ord]) ORDER BY l.ord) INTO stored
+    SELECT jsonb_agg(l.v || jsonb_build_object('before', result.counted[l.ord])
+                         || CASE WHEN l.v ? 'burst' THEN jsonb_build_object('burstBefore', result.burst_used[l.ord]) ELSE '{}'::jsonb END
+                     ORDER BY l.ord) INTO stored
       FROM jsonb_array_elements(p_lines) WITH ORDINALITY AS l (v, ord);
     SELECT v INTO subject_line FROM jsonb_array_elements(stored) AS v WHERE v->>'level' = 'subject';
 

@@ -31,12 +31,22 @@ public static class ChargeLines
                 json.WriteString("unit", line.Unit);
                 json.WriteString("windowStart", InstantPattern.ExtendedIso.Format(line.Window.Start));
                 json.WriteString("windowEnd", InstantPattern.ExtendedIso.Format(line.Window.End));
+                if (line.Window.IsRolling) json.WriteString("countsFrom", InstantPattern.ExtendedIso.Format(line.Window.CountsFrom));
                 json.WriteNumber(reserve ? "reserved" : "used", line.Amount);
                 if (line.Ceiling is { } ceiling) json.WriteNumber("ceiling", ceiling);
                 else json.WriteNull("ceiling");
                 json.WriteNumber("softLimit", line.Cell.SoftLimit);
                 json.WriteNumber("hardLimit", line.Cell.HardLimit);
-                json.WriteString("reset", line.Cell.Reset.ToWireName());
+                json.WriteString("reset", line.Cell.ResetName);
+                if (line.Burst is { } burst)
+                {
+                    json.WriteStartObject("burst");
+                    json.WriteString("metric", line.BurstMetric);
+                    json.WriteString("windowStart", InstantPattern.ExtendedIso.Format(burst.Window.Start));
+                    json.WriteString("windowEnd", InstantPattern.ExtendedIso.Format(burst.Window.End));
+                    json.WriteNumber("limit", burst.Limit);
+                    json.WriteEndObject();
+                }
                 json.WriteString("overQuota", line.Cell.OverQuota.ToWireName());
                 json.WriteString("fallbackClass", line.Cell.FallbackClass);
                 if (line.FallbackModel is not null) json.WriteString("fallbackModel", line.FallbackModel);
@@ -49,12 +59,13 @@ public static class ChargeLines
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>Stored lines and what each counter held before the change (<c>before</c>).</summary>
-    public static (IReadOnlyList<LevelCharge> Lines, IReadOnlyList<long> Before) Read(string json)
+    /// <summary>Stored lines, what each counter held before the change (<c>before</c>) and what burst counters had used.</summary>
+    public static (IReadOnlyList<LevelCharge> Lines, IReadOnlyList<long> Before, IReadOnlyList<long> BurstBefore) Read(string json)
     {
         using var document = JsonDocument.Parse(json);
         var lines = new List<LevelCharge>();
         var before = new List<long>();
+        var burstBefore = new List<long>();
         foreach (var line in document.RootElement.EnumerateArray())
         {
             BudgetNames.TryParseLevel(line.GetProperty("level").GetString(), out var level);
@@ -63,19 +74,28 @@ public static class ChargeLines
                 SoftLimit: line.GetProperty("softLimit").GetInt64(),
                 HardLimit: line.GetProperty("hardLimit").GetInt64(),
                 // Records from before budgets name no reset; the stored window already says when it ends.
-                Reset: ResetCadences.TryParse(String(line, "reset"), out var reset) ? reset : ResetCadence.Daily,
+                Reset: ResetCadences.TryParse(String(line, "reset"), out var reset, out var rollingHours) ? reset : ResetCadence.Daily,
                 OverQuota: OverQuotaActions.TryParse(line.GetProperty("overQuota").GetString(), out var action) ? action
                     : throw new InvalidOperationException("A stored over-quota action is unknown."),
-                FallbackClass: String(line, "fallbackClass"));
+                FallbackClass: String(line, "fallbackClass"),
+                RollingHours: rollingHours);
+            BurstAllowance? burst = null;
+            if (line.TryGetProperty("burst", out var b) && b.ValueKind == JsonValueKind.Object)
+            {
+                burst = new BurstAllowance(b.GetProperty("limit").GetInt64(), new QuotaWindow(Instant(b, "windowStart"), Instant(b, "windowEnd")));
+                cell = cell with { Burst = burst.Limit };
+            }
+            var window = new QuotaWindow(Instant(line, "windowStart"), Instant(line, "windowEnd"));
+            if (line.TryGetProperty("countsFrom", out _)) window = window with { CountsFrom = Instant(line, "countsFrom") };
             var amount = Long(line, "used") + Long(line, "reserved");
-            lines.Add(new LevelCharge(level, line.GetProperty("owner").GetString()!, metric, String(line, "unit") ?? metric, cell,
-                new QuotaWindow(Instant(line, "windowStart"), Instant(line, "windowEnd")), amount,
+            lines.Add(new LevelCharge(level, line.GetProperty("owner").GetString()!, metric, String(line, "unit") ?? metric, cell, window, amount,
                 line.TryGetProperty("ceiling", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : null,
                 String(line, "fallbackModel"),
-                BudgetNames.TryParseLevel(String(line, "modelRefusedBy"), out var refusedBy) ? refusedBy : null));
+                BudgetNames.TryParseLevel(String(line, "modelRefusedBy"), out var refusedBy) ? refusedBy : null, burst));
             before.Add(Long(line, "before"));
+            burstBefore.Add(Long(line, "burstBefore"));
         }
-        return (lines, before);
+        return (lines, before, burstBefore);
     }
 
     private static string? String(JsonElement line, string name) =>

@@ -21,7 +21,8 @@ public sealed record ChargeCommand(
 /// </summary>
 public sealed record ChargeRecord(
     string Id, string SubjectId, string OperationClass, long Quantity, bool Recorded, string? Model, long? InputTokens,
-    long? OutputTokens, long? CostMicroUsd, string Tier, string? Status, Instant? ExpiresAt, IReadOnlyList<LevelCharge> Lines, IReadOnlyList<long> Before);
+    long? OutputTokens, long? CostMicroUsd, string Tier, string? Status, Instant? ExpiresAt, IReadOnlyList<LevelCharge> Lines, IReadOnlyList<long> Before,
+    IReadOnlyList<long> BurstBefore);
 
 public sealed record ChargeResult(ChargeOutcome Outcome, ChargeRecord? Record);
 
@@ -43,29 +44,35 @@ public sealed record HeldReservation(string Id, string SubjectId, string Operati
 /// </summary>
 public sealed class QuotaLedger(NpgsqlDataSource db)
 {
+    // A window counts every counter row from its first bucket to its current one: one row for a calendar window,
+    // the buckets of a rolling one (QuotaWindow.CountsFrom).
     private const string ReadUsedSql = $"""
-        SELECT t.version, COALESCE(c.used + c.reserved, 0) AS counted
+        SELECT t.version,
+               COALESCE((SELECT sum(c.used + c.reserved) FROM quota_counters c
+                          WHERE c.tenant_id = t.id AND c.level = '{LedgerProtocol.SubjectLevel}' AND c.owner_id = $2
+                            AND c.metric = $3 AND c.window_start BETWEEN $5 AND $4), 0)::bigint AS counted
           FROM tenants t
-          LEFT JOIN quota_counters c ON c.tenant_id = t.id AND c.level = '{LedgerProtocol.SubjectLevel}' AND c.owner_id = $2
-                                    AND c.metric = $3 AND c.window_start = $4
          WHERE t.id = $1
         """;
 
     private const string ReadAllUsedSql = $"""
-        SELECT t.version, w.metric, COALESCE(c.used + c.reserved, 0) AS counted
+        SELECT t.version, w.metric,
+               COALESCE((SELECT sum(c.used + c.reserved) FROM quota_counters c
+                          WHERE c.tenant_id = t.id AND c.level = '{LedgerProtocol.SubjectLevel}' AND c.owner_id = $2
+                            AND c.metric = w.metric AND c.window_start BETWEEN w.counts_from AND w.window_start), 0)::bigint AS counted
           FROM tenants t
-         CROSS JOIN unnest($3::text[], $4::timestamptz[]) AS w (metric, window_start)
-          LEFT JOIN quota_counters c ON c.tenant_id = t.id AND c.level = '{LedgerProtocol.SubjectLevel}' AND c.owner_id = $2
-                                    AND c.metric = w.metric AND c.window_start = w.window_start
+         CROSS JOIN unnest($3::text[], $4::timestamptz[], $5::timestamptz[]) AS w (metric, window_start, counts_from)
          WHERE t.id = $1
         """;
 
     private const string ReadLinesSql = """
-        SELECT t.version, w.ord, COALESCE(c.used + c.reserved, 0) AS counted
+        SELECT t.version, w.ord,
+               COALESCE((SELECT sum(c.used + c.reserved) FROM quota_counters c
+                          WHERE c.tenant_id = t.id AND c.level = w.level AND c.owner_id = w.owner_id
+                            AND c.metric = w.metric AND c.window_start BETWEEN w.counts_from AND w.window_start), 0)::bigint AS counted
           FROM tenants t
-         CROSS JOIN unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS w (level, owner_id, metric, window_start, ord)
-          LEFT JOIN quota_counters c ON c.tenant_id = t.id AND c.level = w.level AND c.owner_id = w.owner_id
-                                    AND c.metric = w.metric AND c.window_start = w.window_start
+         CROSS JOIN unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+                    WITH ORDINALITY AS w (level, owner_id, metric, window_start, counts_from, ord)
          WHERE t.id = $1
         """;
 
@@ -87,13 +94,14 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         """;
 
     /// <summary>What the window counts now (used plus held), or null when the tenant snapshot is stale.</summary>
-    public async Task<long?> ReadUsedAsync(TenantSnapshot tenant, string subjectId, string operationClass, Instant windowStart, CancellationToken cancellationToken)
+    public async Task<long?> ReadUsedAsync(TenantSnapshot tenant, string subjectId, string operationClass, QuotaWindow window, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(ReadUsedSql);
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = tenant.Id });
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = subjectId });
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = operationClass });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = windowStart.ToDateTimeUtc() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = Upper(window) });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = window.CountsFrom.ToDateTimeUtc() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken) || reader.GetInt64("version") != tenant.Version) return null;
         return reader.GetInt64("counted");
@@ -101,13 +109,14 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
 
     /// <summary>Usage of several classes in their current windows, or null when the tenant snapshot is stale.</summary>
     public async Task<Dictionary<string, long>?> ReadAllUsedAsync(
-        TenantSnapshot tenant, string subjectId, IReadOnlyList<(string OperationClass, Instant WindowStart)> windows, CancellationToken cancellationToken)
+        TenantSnapshot tenant, string subjectId, IReadOnlyList<(string OperationClass, QuotaWindow Window)> windows, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(ReadAllUsedSql);
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = tenant.Id });
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = subjectId });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = windows.Select(w => w.OperationClass).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = windows.Select(w => w.WindowStart.ToDateTimeUtc()).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = windows.Select(w => Upper(w.Window)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = windows.Select(w => w.Window.CountsFrom.ToDateTimeUtc()).ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var used = new Dictionary<string, long>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
@@ -126,7 +135,8 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.Level.ToWireName()).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.OwnerId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.Metric).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => l.Window.Start.ToDateTimeUtc()).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => Upper(l.Window)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => l.Window.CountsFrom.ToDateTimeUtc()).ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var counted = new long[lines.Count];
         var read = 0;
@@ -234,7 +244,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
 
     private static ChargeRecord ReadRecord(NpgsqlDataReader reader)
     {
-        var (lines, before) = ChargeLines.Read(reader.GetString("charges"));
+        var (lines, before, burstBefore) = ChargeLines.Read(reader.GetString("charges"));
         return new ChargeRecord(
             Id: reader.GetString("id"),
             SubjectId: reader.GetString("subject_id"),
@@ -249,8 +259,12 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
             Status: NullableString(reader, "status"),
             ExpiresAt: reader.IsDBNull("expires_at") ? null : Utc(reader.GetDateTime("expires_at")),
             Lines: lines,
-            Before: before);
+            Before: before,
+            BurstBefore: burstBefore);
     }
+
+    /// <summary>The last bucket a window counts (<see cref="QuotaWindow.CountsTo"/>), as PostgreSQL takes it.</summary>
+    internal static DateTime Upper(QuotaWindow window) => window.IsRolling ? DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc) : window.Start.ToDateTimeUtc();
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
     private static NpgsqlParameter Bigint(long? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint };

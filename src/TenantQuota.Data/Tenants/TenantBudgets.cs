@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Npgsql;
 using TenantQuota.Data.Audit;
+using TenantQuota.Domain;
 using TenantQuota.Domain.Budgets;
 using TenantQuota.Domain.Matrix;
 
@@ -106,19 +107,22 @@ public sealed class TenantBudgets(NpgsqlDataSource db)
 
     /// <summary>What each budget counter (level, owner, metric, window start) holds: used, and held by open reservations.</summary>
     public async Task<IReadOnlyList<(long Used, long Held)>> ReadCountersAsync(
-        string tenantId, IReadOnlyList<(string Level, string OwnerId, string Metric, DateTime WindowStart)> counters, CancellationToken cancellationToken)
+        string tenantId, IReadOnlyList<(string Level, string OwnerId, string Metric, QuotaWindow Window)> counters, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("""
-            SELECT w.ord, COALESCE(c.used, 0), COALESCE(c.reserved, 0)
-              FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS w (level, owner_id, metric, window_start, ord)
+            SELECT w.ord, COALESCE(sum(c.used), 0)::bigint, COALESCE(sum(c.reserved), 0)::bigint
+              FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+                   WITH ORDINALITY AS w (level, owner_id, metric, window_start, counts_from, ord)
               LEFT JOIN quota_counters c ON c.tenant_id = $1 AND c.level = w.level AND c.owner_id = w.owner_id
-                                        AND c.metric = w.metric AND c.window_start = w.window_start
+                                        AND c.metric = w.metric AND c.window_start BETWEEN w.counts_from AND w.window_start
+             GROUP BY w.ord
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.Level).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.OwnerId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.Metric).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.WindowStart).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => QuotaLedger.Upper(c.Window)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.Window.CountsFrom.ToDateTimeUtc()).ToArray() });
         var read = new (long, long)[counters.Count];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) read[reader.GetInt64(0) - 1] = (reader.GetInt64(1), reader.GetInt64(2));

@@ -34,14 +34,37 @@ public static class TenantTierChange
         foreach (var operationClass in matrix.OperationClasses.Select(c => c.Name))
         {
             var newCell = matrix.Cell(newTier, operationClass);
-            if (matrix.HasTier(tenant.Tier) && matrix.Cell(tenant.Tier, operationClass).Reset == newCell.Reset) continue;
-            var window = QuotaWindow.Containing(Instant.FromDateTimeOffset(now), newCell.Reset, zone);
-            await RecountWindowAsync(db, tenantId, operationClass, window, cancellationToken);
+            if (matrix.HasTier(tenant.Tier) && matrix.Cell(tenant.Tier, operationClass).ResetName == newCell.ResetName) continue;
+            var window = newCell.WindowAt(Instant.FromDateTimeOffset(now), zone);
+            if (window.IsRolling) await RecountRollingWindowAsync(db, tenantId, operationClass, window, cancellationToken);
+            else await RecountWindowAsync(db, tenantId, operationClass, window, cancellationToken);
         }
         if (tenant.Tier != newTier)
             await AuditLog.AppendAsync(db, new AuditEntry(tenantId, AuditLog.Tier, "changed", null, actor, now, new { tier = tenant.Tier }, new { tier = newTier }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == tenantId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets each subject's bucket counters of a rolling window to what its usage records say was recorded in them
+    /// (buckets aligned to the Unix epoch, as <see cref="QuotaWindow"/> makes them).
+    /// </summary>
+    private static Task<int> RecountRollingWindowAsync(TenantQuotaDb db, string tenantId, string operationClass, QuotaWindow window, CancellationToken cancellationToken)
+    {
+        var from = window.CountsFrom.ToDateTimeUtc();
+        var length = window.Start - window.CountsFrom;
+        var bucket = (window.End - window.Start - length).ToTimeSpan();
+        var lengthSpan = length.ToTimeSpan();
+        return db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO quota_counters AS c (tenant_id, level, owner_id, metric, window_start, window_end, used)
+            SELECT tenant_id, {LedgerProtocol.SubjectLevel}, subject_id, operation_class,
+                   date_bin({bucket}, created_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                   date_bin({bucket}, created_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') + {bucket} + {lengthSpan}, sum(quantity)
+              FROM usage_records
+             WHERE tenant_id = {tenantId} AND operation_class = {operationClass} AND recorded AND created_at >= {from}
+             GROUP BY 1, 2, 3, 4, 5, 6
+            ON CONFLICT (tenant_id, level, owner_id, metric, window_start) DO UPDATE SET used = EXCLUDED.used
+            """, cancellationToken);
     }
 
     /// <summary>Sets each subject's counter for a window to what its usage records say was recorded in it.</summary>

@@ -22,13 +22,13 @@ public enum DepartmentPriority { High, Normal, Low }
 /// </summary>
 public sealed record Budget(
     long Limit, string Unit, ResetCadence Period, OverQuotaAction OverQuota, string? FallbackClass,
-    IReadOnlyList<decimal> AlertThresholds, string? FallbackModel = null)
+    IReadOnlyList<decimal> AlertThresholds, string? FallbackModel = null, int RollingHours = 0)
 {
     public const string Usd = "usd";
     public const string Tokens = "tokens";
 
     /// <summary>A budget decides like a matrix cell whose soft limit is its limit (alerts, not warnings, come before it).</summary>
-    public QuotaCell Cell => new(Limit, Limit, Period, OverQuota, FallbackClass);
+    public QuotaCell Cell => new(Limit, Limit, Period, OverQuota, FallbackClass, RollingHours);
 }
 
 /// <param name="Models">The models its people may call; null for any their tier allows.</param>

@@ -56,8 +56,8 @@ public static class BudgetParser
             else limit = (long)wireLimit;
         }
 
-        if (!ResetCadences.TryParse(Text(fields, "period"), out var period))
-            errors[$"{at}.period"] = [$"{at}.period: one of daily, weekly, monthly."];
+        if (!ResetCadences.TryParse(Text(fields, "period"), out var period, out var rollingHours))
+            errors[$"{at}.period"] = [$"{at}.period: one of {ResetCadences.WireNames}."];
 
         var actionText = Text(fields, "overQuota") ?? "block";
         if (!OverQuotaActions.TryParse(actionText, out var action) || action == OverQuotaAction.Overage)
@@ -96,7 +96,7 @@ public static class BudgetParser
             }
         }
 
-        return errors.Count > before ? null : new Budget(limit, unit!, period, action, fallback, thresholds, fallbackModel);
+        return errors.Count > before ? null : new Budget(limit, unit!, period, action, fallback, thresholds, fallbackModel, rollingHours);
     }
 
     /// <summary>A budget as stored (it was checked when stored), or null for none.</summary>
@@ -115,7 +115,7 @@ public static class BudgetParser
     {
         ["limit"] = LimitToWire(budget.Unit, budget.Limit),
         ["unit"] = budget.Unit,
-        ["period"] = budget.Period.ToWireName(),
+        ["period"] = budget.Period.ToWireName(budget.RollingHours),
         ["overQuota"] = budget.OverQuota.ToWireName(),
         ["fallbackClass"] = budget.FallbackClass,
         ["fallbackModel"] = budget.FallbackModel,

@@ -27,11 +27,17 @@ public sealed record UsageAmount(long Quantity, string ClassUnit, long InputToke
 /// </summary>
 public sealed record LevelCharge(
     QuotaLevel Level, string OwnerId, string Metric, string Unit, QuotaCell Cell, QuotaWindow Window, long Amount, long? Ceiling,
-    string? FallbackModel = null, QuotaLevel? ModelRefusedBy = null)
+    string? FallbackModel = null, QuotaLevel? ModelRefusedBy = null, BurstAllowance? Burst = null)
 {
     /// <summary>A ceiling no counter can meet: the database refuses the line, and with it the request.</summary>
     public const long RefuseAll = -1;
+
+    /// <summary>The metric of a cell's burst counter: the class's, marked.</summary>
+    public string BurstMetric => Metric + "#burst";
 }
+
+/// <summary>Up to <paramref name="Limit"/> units past the ceiling, once per <paramref name="Window"/> (its own counter).</summary>
+public sealed record BurstAllowance(long Limit, QuotaWindow Window);
 
 /// <summary>The request's model and who limits which models may be called: the tier and the person (null: any).</summary>
 public sealed record ModelAccess(string? Model, IReadOnlyList<string>? TierModels = null, IReadOnlyList<string>? SubjectModels = null)
@@ -63,7 +69,8 @@ public static class ChargePlan
         if (department?.Budget is { } departmentBudget)
             lines.Add(Budgeted(QuotaLevel.Department, department.Id, departmentBudget, usage, models.Model, zone, now, share: 1m));
         var subject = new LevelCharge(QuotaLevel.Subject, subjectId, operationClass, usage.ClassUnit, subjectCell,
-            QuotaWindow.Containing(now, subjectCell.Reset, zone), usage.Quantity, QuotaRules.AdmissionCeiling(subjectCell));
+            subjectCell.WindowAt(now, zone), usage.Quantity, QuotaRules.AdmissionCeiling(subjectCell),
+            Burst: subjectCell.BurstWindowAt(now, zone) is { } burstWindow ? new BurstAllowance(subjectCell.Burst, burstWindow) : null);
         var refusal = NotAllowed(models.Model, models.TierModels, QuotaLevel.Subject)
             ?? NotAllowed(models.Model, department?.Models, QuotaLevel.Department)
             ?? NotAllowed(models.Model, models.SubjectModels, QuotaLevel.Subject);
@@ -77,7 +84,7 @@ public static class ChargePlan
     private static LevelCharge Budgeted(QuotaLevel level, string ownerId, Budget budget, UsageAmount usage, string? model, DateTimeZone zone, Instant now, decimal share)
     {
         var amount = usage.In(budget.Unit);
-        var window = QuotaWindow.Containing(now, budget.Period, zone);
+        var window = budget.Cell.WindowAt(now, zone);
         if (model is not null && model == budget.FallbackModel && budget.OverQuota == OverQuotaAction.Degrade)
             return new LevelCharge(level, ownerId, budget.Unit, budget.Unit, budget.Cell with { OverQuota = OverQuotaAction.Warn }, window, amount, Ceiling: null);
         // Nothing to charge in this unit (a request without a model against a dollar budget): nothing to refuse either.

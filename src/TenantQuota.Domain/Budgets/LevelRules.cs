@@ -5,8 +5,13 @@ namespace TenantQuota.Domain.Budgets;
 /// <summary>Why a request was refused: a level's own limit, the share of the tenant budget kept for higher priorities, or its model.</summary>
 public enum RefusalReason { Limit, Priority, Model }
 
-/// <summary>Where one level stands after the request: <paramref name="Used"/> is unchanged unless the request was admitted.</summary>
-public sealed record LevelOutcome(LevelCharge Charge, long Before, long Used, long Remaining, QuotaState State, bool Refused, bool HeldForHigherPriority);
+/// <summary>
+/// Where one level stands after the request: <paramref name="Used"/> is unchanged unless the request was admitted.
+/// <paramref name="BurstUsed"/> is what the level's burst counter has used after it (of <see cref="LevelCharge.Burst"/>),
+/// <paramref name="FromBurst"/> the part of this request it took.
+/// </summary>
+public sealed record LevelOutcome(LevelCharge Charge, long Before, long Used, long Remaining, QuotaState State, bool Refused, bool HeldForHigherPriority,
+    long BurstUsed = 0, long FromBurst = 0);
 
 /// <summary>
 /// The decision over every level: admitted only if no level refuses. <paramref name="LimitingLevel"/> is the
@@ -23,20 +28,32 @@ public static class LevelRules
     /// <summary>
     /// Decides a consume or reserve (<paramref name="settled"/> false) or explains a commit (true: the work is
     /// done, nothing is refused, and an amount past a block or degrade limit is recorded as such).
-    /// <paramref name="before"/> is what each line's counter counted before, in line order.
+    /// <paramref name="before"/> is what each line's counter counted before, in line order; <paramref name="burstBefore"/>
+    /// what the burst counters of lines with a burst allowance had used (0 elsewhere; null: all 0).
+    /// A line past its ceiling is admitted if the part past it fits in what its burst allowance has left: decision
+    /// warn, state hard_limit, and the answer says how much came from the burst.
     /// </summary>
-    public static ChargeDecision Decide(IReadOnlyList<LevelCharge> lines, IReadOnlyList<long> before, bool settled = false)
+    public static ChargeDecision Decide(IReadOnlyList<LevelCharge> lines, IReadOnlyList<long> before, bool settled = false, IReadOnlyList<long>? burstBefore = null)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(before.Count, lines.Count);
         var own = new QuotaOutcome[lines.Count];
         var refused = new bool[lines.Count];
+        var fromBurst = new long[lines.Count];
         for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
-            own[i] = line.Amount == 0 ? Unchanged(line.Cell, before[i])
-                : settled ? QuotaRules.Decide(line.Cell.OverQuota.Enforces() ? line.Cell with { OverQuota = OverQuotaAction.Warn } : line.Cell, before[i], line.Amount)
-                : line.Ceiling is { } ceiling && before[i] + line.Amount > ceiling ? QuotaRules.Refuse(line.Cell, before[i])
-                : QuotaRules.Decide(line.Cell, before[i], line.Amount);
+            var after = before[i] + line.Amount;
+            var burstLeft = line.Burst is { } burst ? burst.Limit - (burstBefore?[i] ?? 0) : 0;
+            if (line.Amount == 0) own[i] = Unchanged(line.Cell, before[i]);
+            else if (settled)
+                own[i] = QuotaRules.Decide(line.Cell.OverQuota.Enforces() ? line.Cell with { OverQuota = OverQuotaAction.Warn } : line.Cell, before[i], line.Amount);
+            else if (line.Ceiling is not { } ceiling || after <= ceiling) own[i] = QuotaRules.Decide(line.Cell, before[i], line.Amount);
+            else if (line.Burst is not null && line.ModelRefusedBy is null && after - Math.Max(ceiling, before[i]) <= burstLeft)
+            {
+                fromBurst[i] = after - Math.Max(ceiling, before[i]);
+                own[i] = new QuotaOutcome(true, Decision.Warn, QuotaState.HardLimit, after, 0, FallbackClass: null, BillableQuantity: 0);
+            }
+            else own[i] = QuotaRules.Refuse(line.Cell, before[i]);
             refused[i] = !own[i].Allowed;
         }
 
@@ -45,8 +62,10 @@ public static class LevelRules
         for (var i = 0; i < lines.Count; i++)
         {
             var outcome = allowed ? own[i] : Unchanged(lines[i].Cell, before[i]);
+            var taken = allowed ? fromBurst[i] : 0;
             levels[i] = new LevelOutcome(lines[i], before[i], outcome.Used, outcome.Remaining, outcome.State, refused[i],
-                HeldForHigherPriority: refused[i] && lines[i].ModelRefusedBy is null && before[i] + lines[i].Amount <= lines[i].Cell.HardLimit);
+                HeldForHigherPriority: refused[i] && lines[i].ModelRefusedBy is null && before[i] + lines[i].Amount <= lines[i].Cell.HardLimit,
+                BurstUsed: (burstBefore?[i] ?? 0) + taken, FromBurst: taken);
         }
 
         var limiting = allowed ? Nearest(levels) : Array.FindIndex(refused, r => r); // lines come widest first

@@ -131,7 +131,8 @@ public static partial class QuotaMatrixParser
                 var file = new CellFile
                 {
                     SoftLimit = cell.SoftLimit.ToString(CultureInfo.InvariantCulture), HardLimit = cell.HardLimit.ToString(CultureInfo.InvariantCulture),
-                    Reset = cell.Reset.ToWireName(), OverQuota = cell.OverQuota.ToWireName(), FallbackClass = cell.FallbackClass,
+                    Reset = cell.ResetName, OverQuota = cell.OverQuota.ToWireName(), FallbackClass = cell.FallbackClass,
+                    Burst = cell.Burst == 0 ? null : cell.Burst.ToString(CultureInfo.InvariantCulture),
                 };
                 if (ValidateCell(tier, className, file, classNames, errors) is { } valid) cells[(tier, className)] = valid;
             }
@@ -147,8 +148,8 @@ public static partial class QuotaMatrixParser
         var hard = ParseLimit(cell.HardLimit, $"{at} 'hardLimit'", errors);
         if (soft is not null && hard is not null && soft > hard)
             errors.Add($"{at} 'softLimit': {soft} is above hardLimit {hard}");
-        if (!ResetCadences.TryParse(cell.Reset, out var reset))
-            errors.Add($"{at} 'reset': '{cell.Reset}' is not one of daily, weekly, monthly");
+        if (!ResetCadences.TryParse(cell.Reset, out var reset, out var rollingHours))
+            errors.Add($"{at} 'reset': '{cell.Reset}' is not one of {ResetCadences.WireNames}");
         var actionKnown = OverQuotaActions.TryParse(cell.OverQuota, out var action);
         if (!actionKnown)
             errors.Add($"{at} 'overQuota': '{cell.OverQuota}' is not one of block, degrade, overage, warn");
@@ -168,7 +169,15 @@ public static partial class QuotaMatrixParser
             errors.Add($"{at} 'fallbackClass': only allowed when overQuota is 'degrade'");
         }
 
-        return errors.Count == before ? new QuotaCell(soft!.Value, hard!.Value, reset, action, fallback) : null;
+        long burst = 0;
+        if (cell.Burst is not null)
+        {
+            if (ParseLimit(cell.Burst, $"{at} 'burst'", errors) is { } parsedBurst) burst = parsedBurst;
+            if (burst > 0 && actionKnown && !action.Enforces())
+                errors.Add($"{at} 'burst': only with overQuota 'block' or 'degrade' (the others never refuse)");
+        }
+
+        return errors.Count == before ? new QuotaCell(soft!.Value, hard!.Value, reset, action, fallback, rollingHours, burst) : null;
     }
 
     private static long? ParseLimit(string? text, string at, List<string> errors)
@@ -251,5 +260,6 @@ public static partial class QuotaMatrixParser
         public string? Reset { get; set; }
         public string? OverQuota { get; set; }
         public string? FallbackClass { get; set; }
+        public string? Burst { get; set; }
     }
 }

@@ -130,6 +130,13 @@ public sealed class BudgetSteps(ScenarioApi api)
         Assert.Equal(spent, (decimal)answer.Json["budget"]!["spent"]!);
     }
 
+    [Then("{long} came from the burst, {long} of it left")]
+    public void FromBurst(long taken, long left)
+    {
+        var burst = api.RequireLast.Json["burst"]!;
+        Assert.Equal((taken, left), ((long)burst["fromThisRequest"]!, (long)burst["remaining"]!));
+    }
+
     [Then("the reservation is {string}")]
     public void ReservationStatus(string status) => Assert.Equal(status, (string?)api.RequireLast.Json["status"]);
 
