@@ -17,6 +17,7 @@ Feature: When the tenant budget runs short, low-priority departments stop first
     When the back end consumes 1 "summaries" for "lou"
     Then the request is allowed: no
     And the limiting level is "tenant" because of "priority"
+    And the message title is "Your organization's AI budget is nearly used up"
 
   Scenario: People in no department stop at 90%
     Given "cy" has consumed 9 "summaries"

@@ -16,6 +16,15 @@ Feature: Enterprise budgets: the tenant, its departments and its people
     Then the request is allowed: no
     And the limiting level is "department" because of "limit"
     And the department level shows 5 used of 5
+    And the message severity is "error"
+    And the message title is "Your team's AI budget is used up"
+
+  Scenario: The stop is said in the person's language
+    Given the department "marketing" has a budget of 1 requests a month
+    And "ana" works in "marketing"
+    And "ana" has consumed 1 "summaries"
+    When the back end consumes 1 "summaries" for "ana" in language "es"
+    Then the message title is "Se ha agotado el presupuesto de IA de tu equipo"
 
   Scenario: A person's own limit can be the tightest
     Given the department "marketing" has a budget of 100 requests a month

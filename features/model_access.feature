@@ -10,6 +10,7 @@ Feature: Which models a tier, a department or a person may call
     Then the request is allowed: no
     And the limiting level is "subject" because of "model"
     And the model to use instead is "gpt-small"
+    And the message title is "gpt-large isn't available to you"
 
   Scenario: A department limited to the small model
     Given a tenant on the enterprise tier
@@ -29,5 +30,6 @@ Feature: Which models a tier, a department or a person may call
     Then the request is allowed: no
     And the limiting level is "department" because of "limit"
     And the model to use instead is "gpt-small"
+    And the message body ends with "You can keep going with gpt-small meanwhile."
     When the back end consumes "summaries" for "eli" with model "gpt-small", 10000 input and 1000 output tokens
     Then the request is allowed: yes

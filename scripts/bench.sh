@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Load benchmark of the running TenantQuota stack (start it first with scripts/start.sh).
-# Three wrk loads at a fixed concurrency for a fixed time, each after its own warm-up:
-#   ceiling  GET  /v1/plans                 (authenticated, same JWT validation, no database)
-#   check    POST /v1/entitlements/check    (one read per request)
-#   consume  POST /v1/entitlements/consume  (one write transaction per request, new idempotency key each)
+# wrk loads at a fixed concurrency for a fixed time, each after its own warm-up:
+#   ceiling         GET  /v1/plans                 (authenticated, same JWT validation, no database)
+#   check           POST /v1/entitlements/check    (one read per request)
+#   consume         POST /v1/entitlements/consume  (one write transaction per request, new idempotency key each)
+#   budgeted        consume by members of a budgeted department under a tenant budget (three levels charged)
+#   reserve-commit  reserve then commit, pairs, on the same budgeted members
 # Prints a summary table and writes it to bench/results/latest.txt. Exits non-zero when any
 # request answered non-2xx, any socket error occurred, or consume lost a record.
 # Knobs (environment): see bench/README.md.
@@ -23,20 +25,23 @@ BENCH_THREADS="${BENCH_THREADS:-2}"
 BENCH_WARMUP="${BENCH_WARMUP:-30s}"
 BENCH_DURATION="${BENCH_DURATION:-30s}"
 BENCH_TIMEOUT="${BENCH_TIMEOUT:-5s}"
-BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling check consume}"
+BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling check consume budgeted reserve-commit}"
 BENCH_CHECK_SUBJECTS="${BENCH_CHECK_SUBJECTS:-5000}"
 BENCH_CONSUME_SUBJECTS="${BENCH_CONSUME_SUBJECTS:-20000}"
+BENCH_BUDGET_SUBJECTS="${BENCH_BUDGET_SUBJECTS:-2000}"
+BUDGET_CLIENT_ID="bench-budgets-backend"; BUDGET_CLIENT_SECRET="bench-budgets-dev-secret"
+BUDGET_ADMIN_ID="bench-budgets-admin"; BUDGET_ADMIN_SECRET="bench-budgets-admin-secret"
 BENCH_VERIFY_DB="${BENCH_VERIFY_DB:-1}"
 BENCH_RESULTS="${BENCH_RESULTS:-$BENCH_DIR/results}"
 BENCH_RUN_ID="${BENCH_RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$$}"
-export BENCH_THREADS BENCH_RUN_ID BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS
+export BENCH_THREADS BENCH_RUN_ID BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS BENCH_BUDGET_SUBJECTS
 
 seconds_of() { # wrk durations: 30, 30s, 2m, 1h
   case "$1" in
     *h) echo $(( ${1%h} * 3600 )) ;; *m) echo $(( ${1%m} * 60 )) ;; *s) echo "${1%s}" ;; *) echo "$1" ;;
   esac
 }
-for knob in BENCH_CONNECTIONS BENCH_THREADS BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS; do
+for knob in BENCH_CONNECTIONS BENCH_THREADS BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS BENCH_BUDGET_SUBJECTS; do
   [[ "${!knob}" =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer (got '${!knob}')"
 done
 for knob in BENCH_WARMUP BENCH_DURATION BENCH_TIMEOUT; do
@@ -55,10 +60,10 @@ command -v wrk >/dev/null || die "wrk is not installed and could not be installe
 curl -fsS -o /dev/null --max-time 5 "$API_URL/health/ready" \
   || die "the API is not ready at $API_URL/health/ready; start the stack with scripts/start.sh first"
 
-fetch_token() {
-  local answer token
-  answer="$(curl -fsS --max-time 10 -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials "$IDP_URL/token")" \
-    || die "could not get a token for $CLIENT_ID from $IDP_URL/token"
+fetch_token() { # [client id] [secret]: bench-backend's unless given
+  local answer token id="${1:-$CLIENT_ID}" secret="${2:-$CLIENT_SECRET}"
+  answer="$(curl -fsS --max-time 10 -u "$id:$secret" -d grant_type=client_credentials "$IDP_URL/token")" \
+    || die "could not get a token for $id from $IDP_URL/token"
   token="$(sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' <<<"$answer")"
   [ -n "$token" ] || die "the token endpoint answered without an access_token: $answer"
   echo "$token"
@@ -98,6 +103,32 @@ preflight check -H 'Content-Type: application/json' \
 preflight consume -H 'Content-Type: application/json' \
   -d "{\"subjectId\":\"bench-preflight\",\"operationClass\":\"background_indexing\",\"quantity\":1,\"idempotencyKey\":\"bench-$BENCH_RUN_ID-preflight\"}" \
   "$API_URL/v1/entitlements/consume"
+
+# The budgeted scenarios run on tenant bench-budgets: a tenant-wide request budget, department bench-dept
+# (high priority) with a request budget, both far above what a run uses, and BENCH_BUDGET_SUBJECTS members
+# placed in it through the API as a tenant admin would (only the missing ones: a rerun places none).
+if [[ " $BENCH_SCENARIOS " == *" budgeted "* || " $BENCH_SCENARIOS " == *" reserve-commit "* ]]; then
+  budget_admin="$(fetch_token "$BUDGET_ADMIN_ID" "$BUDGET_ADMIN_SECRET")"
+  budget_put() { # PATH JSON
+    local status
+    status="$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -X PUT -H "Authorization: Bearer $budget_admin" \
+      -H 'Content-Type: application/json' -d "$2" "$API_URL$1")" || status=000
+    [ "${status:0:1}" = 2 ] || die "setting up the budgeted tenant: PUT $1 answered HTTP $status (is tenant bench-budgets provisioned? scripts/start.sh seeds it)"
+  }
+  budget='{"limit":1000000000000,"unit":"request","period":"monthly","overQuota":"block"}'
+  budget_put /v1/tenant/budget "$budget"
+  budget_put /v1/tenant/departments/bench-dept "{\"name\":\"Benchmark department\",\"priority\":\"high\",\"budget\":$budget}"
+  members="$(curl -fsS --max-time 10 -H "Authorization: Bearer $budget_admin" "$API_URL/v1/tenant/departments/bench-dept" \
+    | sed -n 's/.*"members":\([0-9]*\).*/\1/p')"
+  if [ "${members:-0}" -lt "$BENCH_BUDGET_SUBJECTS" ]; then
+    log "placing $BENCH_BUDGET_SUBJECTS subjects in department bench-dept (tenant bench-budgets)"
+    export API_URL budget_admin
+    seq 0 $(( BENCH_BUDGET_SUBJECTS - 1 )) | xargs -P 8 -I{} sh -c \
+      'curl -fsS -o /dev/null --max-time 10 -X PUT -H "Authorization: Bearer $budget_admin" -H "Content-Type: application/json" \
+         -d "{\"departmentId\":\"bench-dept\"}" "$API_URL/v1/tenant/subjects/bench-member-{}"' \
+      || die "placing the benchmark subjects in bench-dept failed"
+  fi
+fi
 
 # --- CPU accounting (who used the 2 cores during a measured run) -----------------------------
 CLK_TCK="$(getconf CLK_TCK)"
@@ -180,7 +211,10 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 
 run_wrk() { # scenario phase duration
   local scenario="$1" phase="$2" duration="$3" out="$RAW/$1-$2.txt" line
-  BENCH_TOKEN="$(fetch_token)" || exit 1
+  case "$scenario" in
+    budgeted|reserve-commit) BENCH_TOKEN="$(fetch_token "$BUDGET_CLIENT_ID" "$BUDGET_CLIENT_SECRET")" || exit 1 ;;
+    *) BENCH_TOKEN="$(fetch_token)" || exit 1 ;;
+  esac
   log "$scenario: $phase for $duration ($BENCH_CONNECTIONS connections, $BENCH_THREADS threads)"
   BENCH_SCENARIO="$scenario" BENCH_PHASE="$phase" \
     wrk --latency -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "$duration" --timeout "$BENCH_TIMEOUT" \
@@ -249,12 +283,13 @@ summary="$RAW/summary.txt"
   echo "target:      $API_URL (wrk, API and PostgreSQL share the machine's cores)"
   echo "api:         $api_build"
   echo
-  printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/other/idle"
+  printf '%-14s %12s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/other/idle"
   for s in $BENCH_SCENARIOS; do
     l="${LINE[$s]}"
-    printf '%-9s %12s %9s %9s %10s %9s %9s  %s\n' "$s" "$(field "$l" rps)" "$(field "$l" p50_ms)" "$(field "$l" p99_ms)" \
+    printf '%-14s %12s %9s %9s %10s %9s %9s  %s\n' "$s" "$(field "$l" rps)" "$(field "$l" p50_ms)" "$(field "$l" p99_ms)" \
       "$(field "$l" p999_ms)" "$(field "$l" non2xx)" "$(field "$l" socket_errors)" "${CPU[$s]}"
   done
+  [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s (each pair is a reserve and a commit)"
   echo
   [ -z "$verify" ] || echo "$verify"
   for n in "${NOISE[@]}"; do echo "NOISY MACHINE: $n"; done

@@ -174,6 +174,7 @@ DEMO_TENANTS=(
   "initech|Initech|team|America/Chicago"
   "umbrella|Umbrella Corporation|enterprise|Asia/Tokyo"
   "bench|Benchmark tenant|enterprise|UTC"
+  "bench-budgets|Benchmark tenant with budgets|enterprise|UTC"
 )
 admin_token="$(curl -fsS -u platform-admin:platform-admin-secret -d grant_type=client_credentials "$IDP_URL/token" | access_token)"
 [ -n "$admin_token" ] || die "no access token for platform-admin from $IDP_URL/token; see $TQ_RUN_DIR/identity.log"

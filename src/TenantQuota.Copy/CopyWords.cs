@@ -27,6 +27,9 @@ public sealed class CopyWords
 
     public string Tier(string tier) => _file.Tiers[tier];
 
+    /// <summary>"your team's AI budget": how a person says the budget of a level (department, tenant).</summary>
+    public string Budget(string level) => _file.Budgets[level];
+
     /// <summary>"a day", "al mes", "every 5 hours": what a limit is per, for a cell's reset.</summary>
     public string PerPeriod(QuotaCell cell) => _file.PerPeriod[CadenceKey(cell.Reset)].Replace("{hours}", Number(cell.RollingHours));
 
@@ -84,6 +87,8 @@ public sealed class CopyWords
             if (string.IsNullOrWhiteSpace(f.PerPeriod.GetValueOrDefault(cadence))) yield return $"per_period.{cadence} is missing";
             if (string.IsNullOrWhiteSpace(f.ThisPeriod.GetValueOrDefault(cadence))) yield return $"this_period.{cadence} is missing";
         }
+        foreach (var level in new[] { "department", "tenant" })
+            if (string.IsNullOrWhiteSpace(f.Budgets.GetValueOrDefault(level))) yield return $"budgets.{level} is missing";
         if (f.Days.Count != 7) yield return "days needs the 7 weekday names, Sunday first";
         if (f.Months.Count != 12) yield return "months needs the 12 month names, January first";
         if (f.AmPm.Count != 2) yield return "am_pm needs two words (AM, PM)";
@@ -146,6 +151,7 @@ public sealed class CopyWords
         public NumberFile Number { get; set; } = new();
         public Dictionary<string, FormsFile> Classes { get; set; } = [];
         public Dictionary<string, string> Tiers { get; set; } = [];
+        public Dictionary<string, string> Budgets { get; set; } = [];
         public Dictionary<string, string> PerPeriod { get; set; } = [];
         public Dictionary<string, string> ThisPeriod { get; set; } = [];
         public List<string> Days { get; set; } = [];

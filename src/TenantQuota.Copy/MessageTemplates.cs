@@ -33,7 +33,10 @@ internal sealed class MessageTemplate(string key, Template title, Template body,
 /// </summary>
 internal sealed class MessageTemplates
 {
-    private static readonly string[] Stages = ["nudge", "soft_limit", "final_warning", "stop", "not_enough_left"];
+    /// <summary>Refusals that are not about the subject's own cell: a budget spent, a budget kept for higher priorities, a model not allowed.</summary>
+    public static readonly string[] RefusalKeys = ["budget_stop", "budget_priority", "model_refused"];
+
+    private static readonly string[] Stages = ["nudge", "soft_limit", "final_warning", "stop", "not_enough_left", .. RefusalKeys];
     private readonly Dictionary<(string Stage, string? Action, string? Tier, string? Class), MessageTemplate> _messages = [];
 
     private MessageTemplates(string source) => Source = source;
@@ -54,6 +57,9 @@ internal sealed class MessageTemplates
                 if (_messages.TryGetValue((key, a, t, c), out var message)) return message;
         return null;
     }
+
+    /// <summary>The message of a refusal key (budget_stop, budget_priority, model_refused), or null.</summary>
+    public MessageTemplate? Find(string refusalKey) => _messages.GetValueOrDefault((refusalKey, null, null, null));
 
     public static MessageTemplates Parse(string path, string source, QuotaMatrix matrix, List<string> errors)
     {
@@ -159,6 +165,7 @@ internal sealed class MessageTemplates
     {
         var parts = key.Split('+');
         if (!Stages.Contains(parts[0])) return (null, $"starts with a stage: {string.Join(", ", Stages)}");
+        if (RefusalKeys.Contains(parts[0]) && parts.Length > 1) return (null, $"'{parts[0]}' stands alone (it is not narrowed by action, tier or class)");
         string? action = null, tier = null, operationClass = null;
         foreach (var part in parts.Skip(1))
         {

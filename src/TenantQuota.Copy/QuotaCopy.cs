@@ -21,6 +21,15 @@ public sealed record CopySituation(
     Instant Now, ZonedDateTime ResetsAt, string UpgradeUrl);
 
 /// <summary>
+/// A refusal that is not about the subject's own cell: <paramref name="Key"/> is budget_stop (a department's or the
+/// tenant's budget is spent), budget_priority (what is left of the tenant budget is kept for higher priorities) or
+/// model_refused; <paramref name="Level"/> the level that refused (department, tenant, or subject for a model);
+/// <paramref name="ResetsAt"/> when that level's budget refills.
+/// </summary>
+public sealed record RefusalSituation(
+    string Key, string Level, string OperationClass, string? FallbackClass, string? FallbackModel, string? Model, Instant Now, ZonedDateTime ResetsAt);
+
+/// <summary>
 /// End-user quota copy. Per locale, a folder under templates/ holds messages.yaml (Scriban templates for
 /// title, body and call to action, keyed by stage and over-quota action, optionally narrowed by tier or
 /// class) and words.yaml (<see cref="CopyWords"/>). Everything is parsed, checked against the matrix and
@@ -88,6 +97,29 @@ public sealed class QuotaCopy
         var cta = label.Length > 0 && url.Length > 0 ? new QuotaCta(label, url) : null;
         return new QuotaMessage(severity, Render(message.Title, model, copy), Render(message.Body, model, copy), cta);
     }
+
+    /// <summary>The message of a refusal by a budget or a model list (always an error: nothing ran).</summary>
+    public QuotaMessage RenderRefusal(RefusalSituation situation, string locale)
+    {
+        var copy = _locales[locale];
+        var message = copy.Messages.Find(situation.Key)
+                      ?? throw new InvalidOperationException($"No {locale} message for {situation.Key}; Load checks this.");
+        var model = RefusalModel(situation, copy.Words);
+        return new QuotaMessage("error", Render(message.Title, model, copy), Render(message.Body, model, copy), Cta: null);
+    }
+
+    private static ScriptObject RefusalModel(RefusalSituation s, CopyWords words) => new()
+    {
+        ["budget"] = s.Level is "department" or "tenant" ? words.Budget(s.Level) : null,
+        ["level"] = s.Level,
+        ["class"] = Forms(words.Class(s.OperationClass)),
+        ["fallback"] = s.FallbackClass is { } fallback ? Forms(words.Class(fallback)) : null,
+        ["fallback_model"] = s.FallbackModel,
+        ["model"] = s.Model,
+        ["resets_in"] = words.Relative(s.Now, s.ResetsAt),
+        ["resets_at"] = words.Absolute(s.ResetsAt),
+        ["zone"] = s.ResetsAt.Zone.Id,
+    };
 
     /// <summary>The best supported locale for an Accept-Language value: by quality, then header order; the
     /// whole tag first (es-MX), then its language (es); English when nothing fits.</summary>
@@ -184,6 +216,29 @@ public sealed class QuotaCopy
                         }
                         if (RehearsalError(message, stage, tier, operationClass, cell, locale, now, resets) is { } error) errors.Add(error);
                     }
+        foreach (var (locale, copy) in _locales)
+            foreach (var key in MessageTemplates.RefusalKeys)
+            {
+                if (copy.Messages.Find(key) is not { } message)
+                {
+                    errors.Add($"{copy.Messages.Source}: no message for {key} (a refusal by a budget or a model list)");
+                    continue;
+                }
+                var operationClass = _matrix.OperationClasses[0].Name;
+                foreach (var (level, fallbackClass, fallbackModel) in new (string, string?, string?)[]
+                             { ("department", null, null), ("tenant", operationClass, null), ("department", null, "m"), ("subject", null, "m") })
+                {
+                    try
+                    {
+                        RenderRefusal(new RefusalSituation(key, level, operationClass, fallbackClass, fallbackModel, "model", now, resets), locale);
+                    }
+                    catch (Scriban.Syntax.ScriptRuntimeException e)
+                    {
+                        errors.Add(message.Locate(e));
+                        break;
+                    }
+                }
+            }
     }
 
     /// <summary>The first failure of one message over refused and allowed answers below, at and past the limit; one is enough to fix it.</summary>

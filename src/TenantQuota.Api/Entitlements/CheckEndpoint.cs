@@ -26,7 +26,7 @@ public static class CheckEndpoint
             var subject = lines[^1];
             QuotaAnswers.WriteHeaders(http.Response, subject.Metric, subject.Cell, subject.Window, decision.Subject.Remaining, now.ToDateTimeUtc());
             return TypedResults.Ok(QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now, tenant.Tier, request!.OperationClass!,
-                decision, plan.Usage.Quantity, recorded: false, duplicate: false) with
+                decision, plan.Usage.Quantity, recorded: false, duplicate: false, request.Model) with
             {
                 Model = request.Model, CostUsd = request.Model is null ? null : QuotaAnswers.Dollars(plan.Usage.CostMicroUsd),
             });

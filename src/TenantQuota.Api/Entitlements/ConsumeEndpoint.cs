@@ -55,7 +55,7 @@ public static class ConsumeEndpoint
             var subject = decision.Levels.First(l => l.Charge.Level == QuotaLevel.Subject).Charge;
             QuotaAnswers.WriteHeaders(http.Response, record.OperationClass, subject.Cell, subject.Window, decision.Subject.Remaining, now.ToDateTimeUtc());
             var answer = QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now, record.Tier, record.OperationClass, decision, record.Quantity,
-                recorded: !reserve && record.Recorded, duplicate) with
+                recorded: !reserve && record.Recorded, duplicate, record.Model) with
             {
                 Model = record.Model,
                 CostUsd = QuotaAnswers.Dollars(record.CostMicroUsd),

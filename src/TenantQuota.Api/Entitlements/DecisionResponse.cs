@@ -52,16 +52,19 @@ public static class QuotaAnswers
     };
 
     public static DecisionResponse Answer(EntitlementDependencies deps, TenantSnapshot tenant, string locale, Instant now, string tier, string operationClass,
-        ChargeDecision decision, long requested, bool recorded, bool duplicate)
+        ChargeDecision decision, long requested, bool recorded, bool duplicate, string? model = null)
     {
         var subjectLevel = decision.Levels.First(l => l.Charge.Level == QuotaLevel.Subject);
         var subject = subjectLevel.Charge;
         var (cell, window, outcome) = (subject.Cell, subject.Window, decision.Subject);
-        // The copy speaks about the subject's own cell; a refusal by a budget has no copy of its own yet.
-        var message = decision.Allowed || decision.LimitingLevel == QuotaLevel.Subject
+        // The copy speaks about the subject's own cell, unless a budget or a model list refused: then about that.
+        var message = decision.Allowed || (decision.LimitingLevel == QuotaLevel.Subject && decision.Reason != RefusalReason.Model)
             ? deps.Message(tenant, tier, operationClass, cell, window, QuotaStages.For(cell, outcome, deps.Thresholds), requested, outcome.Used,
                 outcome.BillableQuantity, !outcome.Allowed, now, locale)
-            : null;
+            : deps.Copy.RenderRefusal(new RefusalSituation(
+                decision.Reason switch { RefusalReason.Model => "model_refused", RefusalReason.Priority => "budget_priority", _ => "budget_stop" },
+                decision.LimitingLevel.ToWireName(), operationClass, outcome.FallbackClass, decision.FallbackModel, model, now,
+                decision.Levels.First(l => l.Refused).Charge.Window.End.InZone(tenant.Zone)), locale);
         return new DecisionResponse(outcome.Allowed, outcome.Decision.WireName(), operationClass, tier, outcome.Used,
             cell.SoftLimit, cell.HardLimit, outcome.Remaining, window.End.ToDateTimeUtc(), outcome.State.WireName(), outcome.FallbackClass,
             recorded, duplicate, message, outcome.BillableQuantity, decision.LimitingLevel.ToWireName(),

@@ -76,7 +76,7 @@ public static partial class ReservationEndpoints
             var subject = decision.Levels.First(l => l.Charge.Level == QuotaLevel.Subject).Charge;
             QuotaAnswers.WriteHeaders(http.Response, record.OperationClass, subject.Cell, subject.Window, decision.Subject.Remaining, now.ToDateTimeUtc());
             return TypedResults.Ok(QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now, record.Tier, record.OperationClass, decision,
-                record.Quantity, recorded: true, duplicate) with
+                record.Quantity, recorded: true, duplicate, record.Model) with
             {
                 Model = record.Model, CostUsd = QuotaAnswers.Dollars(record.CostMicroUsd), ReservationId = reservationId,
                 Status = "committed", ExpiresAt = record.ExpiresAt?.ToDateTimeUtc(),
