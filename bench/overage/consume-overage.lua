@@ -5,20 +5,4 @@
 -- The BENCH result line and status counting come from ../wrk/common.lua.
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "../wrk/common.lua")
 
-local subjects = tonumber(os.getenv("BENCH_OV_SUBJECTS") or "64")
-wrk.method = "POST"
-wrk.path = "/v1/entitlements/consume"
-wrk.headers["Content-Type"] = "application/json"
-
-local key_prefix
-local counter = 0
-function init(args)
-  key_prefix = "ov-" .. bench.run_id .. "-" .. bench.phase .. "-t" .. thread_id .. "-"
-end
-function request()
-  counter = counter + 1
-  local subject = ((counter - 1) * bench.threads + thread_id) % subjects
-  local body = '{"subjectId":"ov-' .. subject ..
-    '","operationClass":"drafts","quantity":1,"idempotencyKey":"' .. key_prefix .. counter .. '"}'
-  return wrk.format(nil, nil, nil, body)
-end
+bench.consume_load("ov", "ov-", "drafts", tonumber(os.getenv("BENCH_OV_SUBJECTS") or "64"))

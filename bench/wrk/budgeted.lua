@@ -6,20 +6,4 @@
 -- department's and the tenant's), which is what a budgeted enterprise tenant costs.
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
-local subjects = tonumber(os.getenv("BENCH_BUDGET_SUBJECTS") or "2000")
-wrk.method = "POST"
-wrk.path = "/v1/entitlements/consume"
-wrk.headers["Content-Type"] = "application/json"
-
-local key_prefix
-local counter = 0
-function init(args)
-  key_prefix = "bench-" .. bench.run_id .. "-" .. bench.phase .. "-t" .. thread_id .. "-"
-end
-function request()
-  counter = counter + 1
-  local subject = ((counter - 1) * bench.threads + thread_id) % subjects
-  local body = '{"subjectId":"bench-member-' .. subject ..
-    '","operationClass":"summaries","quantity":1,"idempotencyKey":"' .. key_prefix .. counter .. '"}'
-  return wrk.format(nil, nil, nil, body)
-end
+bench.consume_load("bench", "bench-member-", "summaries", tonumber(os.getenv("BENCH_BUDGET_SUBJECTS") or "2000"))

@@ -63,3 +63,24 @@ function done(summary, latency, requests)
     io.write("BENCH_SAMPLE scenario=" .. bench.scenario .. " phase=" .. bench.phase .. " " .. s .. "\n")
   end
 end
+
+-- A consume load: POST /v1/entitlements/consume, quantity 1, a new idempotency key per request
+-- ("<key_prefix>-<run>-<phase>-t<thread>-<counter>"), subjects <subject_prefix>0 .. <subject_prefix>(subjects-1)
+-- in turn, threads striped, so no single subject's counter is hot. Defines wrk's init and request.
+function bench.consume_load(key_prefix, subject_prefix, operation_class, subjects)
+  wrk.method = "POST"
+  wrk.path = "/v1/entitlements/consume"
+  wrk.headers["Content-Type"] = "application/json"
+  local prefix
+  local counter = 0
+  function init(args)
+    prefix = key_prefix .. "-" .. bench.run_id .. "-" .. bench.phase .. "-t" .. thread_id .. "-"
+  end
+  function request()
+    counter = counter + 1
+    local subject = ((counter - 1) * bench.threads + thread_id) % subjects
+    local body = '{"subjectId":"' .. subject_prefix .. subject .. '","operationClass":"' .. operation_class ..
+      '","quantity":1,"idempotencyKey":"' .. prefix .. counter .. '"}'
+    return wrk.format(nil, nil, nil, body)
+  end
+end

@@ -4,20 +4,4 @@
 -- so no single counter row is hot and none gets near the hard limit in a run.
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
-local subjects = tonumber(os.getenv("BENCH_CONSUME_SUBJECTS") or "20000")
-wrk.method = "POST"
-wrk.path = "/v1/entitlements/consume"
-wrk.headers["Content-Type"] = "application/json"
-
-local key_prefix
-local counter = 0
-function init(args)
-  key_prefix = "bench-" .. bench.run_id .. "-" .. bench.phase .. "-t" .. thread_id .. "-"
-end
-function request()
-  counter = counter + 1
-  local subject = ((counter - 1) * bench.threads + thread_id) % subjects
-  local body = '{"subjectId":"bench-consumer-' .. subject ..
-    '","operationClass":"background_indexing","quantity":1,"idempotencyKey":"' .. key_prefix .. counter .. '"}'
-  return wrk.format(nil, nil, nil, body)
-end
+bench.consume_load("bench", "bench-consumer-", "background_indexing", tonumber(os.getenv("BENCH_CONSUME_SUBJECTS") or "20000"))
