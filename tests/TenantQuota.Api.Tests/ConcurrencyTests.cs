@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using TenantQuota.Api.Entitlements;
 using TenantQuota.Testing;
 
 namespace TenantQuota.Api.Tests;
@@ -142,6 +144,34 @@ public sealed class ConcurrencyTests : IAsyncLifetime
             "SELECT sum(quantity)::bigint FROM usage_records WHERE tenant_id = $1 AND recorded AND department_id = 'eng'", tenant);
         Assert.Equal(departmentLimit, department); // never past it, and every unit of it could be used
         Assert.Equal((granted, granted, granted, granted, 0L), (department, tenantLevel, subjects, records, held));
+    }
+
+    /// <summary>
+    /// An expired hold is returned exactly once, whatever races it: both hosts sweep while commits and releases of the
+    /// same reservations arrive through both. A hold freed twice would take reserved below 0 (the table refuses it);
+    /// one never freed would stay counted.
+    /// </summary>
+    [Fact]
+    public async Task Returns_each_expired_hold_exactly_once_while_sweeps_commits_and_releases_race_across_two_hosts()
+    {
+        var tenant = await _first.CreateTenantAsync("enterprise");
+        var clients = Clients(tenant);
+        var held = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => clients[i % clients.Length].ReserveAsync(
+            new { subjectId = $"p-{i % 6}", operationClass = "summaries", quantity = 3, idempotencyKey = $"h-{i}", ttlSeconds = 1 })));
+        var ids = held.Select(h => (string)h.Json["reservationId"]!).ToList();
+        _first.Clock.Advance(TimeSpan.FromSeconds(2));
+        _second.Clock.Advance(TimeSpan.FromSeconds(2));
+
+        var sweeps = new[] { _first, _second }.Select(host => host.Services.GetRequiredService<ReservationSweeper>().SweepAsync(CancellationToken.None)).ToList();
+        var settles = ids.Select((id, i) => i % 2 == 0 ? clients[i % clients.Length].CommitAsync(id, new { quantity = 3 }) : clients[i % clients.Length].ReleaseAsync(id)).ToList();
+        var answers = await Task.WhenAll(settles);
+        await Task.WhenAll(sweeps);
+
+        Assert.All(answers.Where((_, i) => i % 2 == 0), a => Assert.Equal((409, "https://docs.tenantquota.dev/problems/reservation-expired"), (a.Status, (string?)a.Json["type"])));
+        Assert.All(answers.Where((_, i) => i % 2 == 1), a => Assert.Equal((200, "expired"), (a.Status, (string?)a.Json["status"])));
+        Assert.Equal((0L, 0L), (await ApiHost.Database.Scalar<long>("SELECT COALESCE(sum(reserved), 0)::bigint FROM quota_counters WHERE tenant_id = $1", tenant),
+            await ApiHost.Database.Scalar<long>("SELECT COALESCE(sum(used), 0)::bigint FROM quota_counters WHERE tenant_id = $1", tenant)));
+        Assert.Equal(60L, await ApiHost.Database.Scalar<long>("SELECT count(*) FROM reservations WHERE tenant_id = $1 AND status = 'expired'", tenant));
     }
 
     private HttpClient[] Clients(string tenant)
