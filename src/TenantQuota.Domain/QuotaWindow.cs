@@ -13,6 +13,16 @@ public readonly record struct QuotaWindow(Instant Start, Instant End)
     /// <summary>A rolling period is counted in this many buckets (5-minute buckets for rolling:5h).</summary>
     public const int RollingBuckets = 60;
 
+    /// <summary>The longest a reservation may hold (its time to live): a rolling window looks this far back for holds.</summary>
+    public static readonly Duration LongestHold = Duration.FromDays(1);
+
+    /// <summary>
+    /// The first bucket whose holds (reserved, not yet used) still count: a hold lives in the bucket it was made in
+    /// and counts as used for everybody else until it is settled, even once that bucket has left a rolling window
+    /// (up to <see cref="LongestHold"/> ago). <see cref="Start"/> for a calendar period.
+    /// </summary>
+    public Instant HoldsFrom { get; init; } = Start;
+
     /// <summary>The first bucket counted; <see cref="Start"/> itself for a calendar period.</summary>
     public Instant CountsFrom { get; init; } = Start;
 
@@ -38,7 +48,7 @@ public readonly record struct QuotaWindow(Instant Start, Instant End)
         var length = Duration.FromHours(rollingHours);
         var bucket = length / RollingBuckets;
         var start = Instant.FromUnixTimeTicks(now.ToUnixTimeTicks() - now.ToUnixTimeTicks() % bucket.BclCompatibleTicks);
-        return new QuotaWindow(start, start + bucket + length) { CountsFrom = start - length };
+        return new QuotaWindow(start, start + bucket + length) { CountsFrom = start - length, HoldsFrom = start - LongestHold - bucket };
     }
 
     /// <summary>The window of <paramref name="cadence"/> in <paramref name="zone"/> that contains <paramref name="now"/>.</summary>

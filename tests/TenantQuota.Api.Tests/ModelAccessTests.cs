@@ -34,6 +34,21 @@ public sealed class ModelAccessTests(ApiHostFixture fixture) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task A_refused_model_takes_nothing_from_a_burst_allowance()
+    {
+        var (_, backend) = await TenantAsync("free"); // free chat: block with a burst of 5,000 tokens
+
+        var refused = await backend.ConsumeAsync(new
+        {
+            subjectId = "ana", operationClass = "chat", idempotencyKey = "b", model = "gpt-large", tokens = new { input = 1_000, output = 0 },
+        });
+        var whole = await backend.ConsumeAsync(new { subjectId = "ana", operationClass = "chat", idempotencyKey = "w", quantity = 30_000 });
+
+        Assert.Equal((200, false, "model"), (refused.Status, refused.Allowed, (string?)refused.Json["reason"]));
+        Assert.Equal((true, 5_000L), (whole.Allowed, (long)whole.Json["burst"]!["fromThisRequest"]!)); // the whole burst was still there
+    }
+
+    [Fact]
     public async Task A_department_and_a_person_can_narrow_the_models_further()
     {
         var (admin, backend) = await TenantAsync("enterprise"); // any model

@@ -36,6 +36,22 @@ public sealed class RollingWindowTests(ApiHostFixture fixture) : IClassFixture<A
     }
 
     [Fact]
+    public async Task A_hold_counts_until_it_is_settled_even_once_its_bucket_has_left_the_window()
+    {
+        _host.Clock.Set("2026-12-13T10:00:00Z");
+        var backend = await BackendAsync();
+        var held = await backend.ReserveAsync(new { subjectId = "ana", operationClass = "chat", quantity = 25_000, idempotencyKey = "long", ttlSeconds = 86_400 });
+
+        _host.Clock.Set("2026-12-13T15:10:00Z");                                  // the 10:00 bucket has left the 5-hour window …
+        var whileHeld = await backend.CheckAsync(new { subjectId = "ana", operationClass = "chat", quantity = 6_000 });
+        await backend.ReleaseAsync((string)held.Json["reservationId"]!);
+        var released = await backend.CheckAsync(new { subjectId = "ana", operationClass = "chat", quantity = 6_000 });
+
+        Assert.Equal((false, 25_000L), (whileHeld.Allowed, whileHeld.Used));       // … but the hold still counts: 31,000 > 25,000 + 5,000
+        Assert.Equal((true, 6_000L), (released.Allowed, released.Used));
+    }
+
+    [Fact]
     public async Task A_burst_goes_past_the_hard_limit_once_per_period_and_says_so()
     {
         _host.Clock.Set("2026-12-11T10:00:00Z");

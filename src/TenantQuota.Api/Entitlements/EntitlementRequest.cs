@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
+using TenantQuota.Domain;
 using TenantQuota.Domain.Budgets;
 using TenantQuota.Domain.Matrix;
 using TenantQuota.Domain.Prices;
@@ -27,7 +28,7 @@ public sealed class EntitlementRequest
     /// <summary>Per direction, per call: beyond any model's context, far below where costs could overflow.</summary>
     public const long MaxTokens = 100_000_000;
     public const int DefaultTtlSeconds = 300;
-    public const int MaxTtlSeconds = 86_400;
+    public static readonly int MaxTtlSeconds = (int)QuotaWindow.LongestHold.TotalSeconds;
 
     public string? SubjectId { get; init; }
     public string? OperationClass { get; init; }
@@ -85,7 +86,7 @@ public sealed class EntitlementRequest
         }
         if (mode != EntitlementMode.Check && ValidateId(request.IdempotencyKey, "idempotencyKey") is { } keyError)
             errors["idempotencyKey"] = [keyError];
-        if (request.TtlSeconds is { } ttl && (mode != EntitlementMode.Reserve || ttl is < 1 or > MaxTtlSeconds))
+        if (request.TtlSeconds is { } ttl && (mode != EntitlementMode.Reserve || ttl < 1 || ttl > MaxTtlSeconds))
             errors["ttlSeconds"] = [mode == EntitlementMode.Reserve
                 ? $"ttlSeconds must be a whole number of seconds from 1 to {MaxTtlSeconds}."
                 : "ttlSeconds is for reserve only."];

@@ -1,4 +1,4 @@
--- version: 2
+-- version: 3
 -- Changes several counters of one tenant together, or none of them: the levels of one request
 -- (tenant budget, department budget, subject cell), or the holds of expiring reservations.
 -- p_lines: a JSON array of lines { level, owner, metric, windowStart, windowEnd, used, reserved,
@@ -6,8 +6,10 @@
 -- when a hold is freed) and ceiling, when not null, is the most the counter may count (used + reserved)
 -- afterwards. Other keys are ignored (callers keep the limit that applied next to each line).
 -- A rolling line (countsFrom before windowStart) counts every bucket row from countsFrom on (later ones too:
--- a process whose clock runs ahead may have counted there) and changes the windowStart bucket; an advisory
--- lock on the counter serialises its requests, since they may land in different buckets. A line with burst { metric, windowStart, windowEnd, limit } may pass its
+-- a process whose clock runs ahead may have counted there), plus what older buckets from holdsFrom on still
+-- hold (a hold counts until it is settled, even once its bucket has left the window), and changes the
+-- windowStart bucket; an advisory lock on the counter serialises its requests, since they may land in
+-- different buckets. A line with burst { metric, windowStart, windowEnd, limit } may pass its
 -- ceiling by what the burst counter still allows in its window; the part past the ceiling is added to it.
 -- Answers applied (false: some line refused and nothing was changed) and, per line in p_lines order, what
 -- its counter counted (used + reserved) before this call, and what its burst counter had used (0 without).
@@ -39,8 +41,10 @@ BEGIN
                (l.v->>'windowStart')::timestamptz AS window_start, (l.v->>'windowEnd')::timestamptz AS window_end,
                COALESCE((l.v->>'countsFrom')::timestamptz, (l.v->>'windowStart')::timestamptz) AS counts_from,
                CASE WHEN l.v ? 'countsFrom' THEN 'infinity'::timestamptz ELSE (l.v->>'windowStart')::timestamptz END AS counts_to,
+               COALESCE((l.v->>'holdsFrom')::timestamptz, (l.v->>'countsFrom')::timestamptz, (l.v->>'windowStart')::timestamptz) AS holds_from,
                COALESCE((l.v->>'used')::bigint, 0) AS d_used, COALESCE((l.v->>'reserved')::bigint, 0) AS d_reserved,
-               (l.v->>'ceiling')::bigint AS ceiling, l.v->'burst' AS burst
+               (l.v->>'ceiling')::bigint AS ceiling,
+               CASE WHEN jsonb_typeof(l.v->'burst') = 'object' THEN l.v->'burst' END AS burst
           FROM jsonb_array_elements(p_lines) WITH ORDINALITY AS l (v, ord)
          ORDER BY CASE l.v->>'level' WHEN 'tenant' THEN 0 WHEN 'department' THEN 1 ELSE 2 END,
                   l.v->>'owner', l.v->>'metric', (l.v->>'windowStart')::timestamptz
@@ -63,7 +67,7 @@ BEGIN
         ELSE
             -- A rolling counter, or one with a burst allowance: lock, count, decide, then change.
             IF line.counts_from <> line.window_start THEN
-                PERFORM pg_advisory_xact_lock(hashtextextended(p_tenant_id || '/' || line.level || '/' || line.owner || '/' || line.metric, 7452));
+                PERFORM pg_advisory_xact_lock(hashtextextended(jsonb_build_array(p_tenant_id, line.level, line.owner, line.metric)::text, 7452));
             ELSE
                 INSERT INTO quota_counters (tenant_id, level, owner_id, metric, window_start, window_end, used, reserved)
                 VALUES (p_tenant_id, line.level, line.owner, line.metric, line.window_start, line.window_end, 0, 0)
@@ -72,9 +76,10 @@ BEGIN
                  WHERE c.tenant_id = p_tenant_id AND c.level = line.level AND c.owner_id = line.owner
                    AND c.metric = line.metric AND c.window_start = line.window_start FOR UPDATE;
             END IF;
-            SELECT COALESCE(sum(c.used + c.reserved), 0) INTO total FROM quota_counters c
+            SELECT COALESCE(sum(CASE WHEN c.window_start >= line.counts_from THEN c.used ELSE 0 END + c.reserved), 0) INTO total
+              FROM quota_counters c
              WHERE c.tenant_id = p_tenant_id AND c.level = line.level AND c.owner_id = line.owner AND c.metric = line.metric
-               AND c.window_start BETWEEN line.counts_from AND line.counts_to;
+               AND c.window_start BETWEEN line.holds_from AND line.counts_to;
             over := 0;
             after := total + line.d_used + line.d_reserved;
             IF line.burst IS NOT NULL THEN
@@ -84,8 +89,8 @@ BEGIN
                 burst_used[line.ord] := COALESCE(burst_then, 0);
             END IF;
             IF line.ceiling IS NOT NULL AND after > line.ceiling THEN
-                IF line.burst IS NULL
-                   OR burst_used[line.ord] + after - GREATEST(line.ceiling, total) > (line.burst->>'limit')::bigint THEN
+                IF line.burst IS NULL OR line.ceiling < 0
+                   OR burst_used[line.ord] + after - GREATEST(line.ceiling, total) > COALESCE((line.burst->>'limit')::bigint, 0) THEN
                     after := NULL;
                 ELSE
                     -- The part of this request past the ceiling comes out of the burst allowance of its window.
@@ -127,10 +132,17 @@ BEGIN
                 END IF;
             END LOOP;
         END IF;
-        SELECT COALESCE(sum(c.used + c.reserved), 0) INTO total FROM quota_counters c
+        SELECT COALESCE(sum(CASE WHEN c.window_start >= line.counts_from THEN c.used ELSE 0 END + c.reserved), 0) INTO total
+          FROM quota_counters c
          WHERE c.tenant_id = p_tenant_id AND c.level = line.level AND c.owner_id = line.owner AND c.metric = line.metric
-           AND c.window_start BETWEEN line.counts_from AND line.counts_to;
+           AND c.window_start BETWEEN line.holds_from AND line.counts_to;
         counted[line.ord] := total;
+        IF line.burst IS NOT NULL THEN
+            SELECT c.used INTO burst_then FROM quota_counters c
+             WHERE c.tenant_id = p_tenant_id AND c.level = line.level AND c.owner_id = line.owner
+               AND c.metric = line.burst->>'metric' AND c.window_start = (line.burst->>'windowStart')::timestamptz;
+            burst_used[line.ord] := COALESCE(burst_then, 0);
+        END IF;
     END LOOP;
 END
 $$;

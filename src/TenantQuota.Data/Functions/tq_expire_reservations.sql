@@ -1,4 +1,4 @@
--- version: 1
+-- version: 2
 -- Frees the holds of up to p_limit reservations whose time ran out, whatever tenant they belong to, and
 -- answers how many. Every API process sweeps on a timer (ReservationSweeper); SKIP LOCKED lets them
 -- share the work, and a reservation being committed or released right now is left to that request.
@@ -32,7 +32,9 @@ BEGIN
           JOIN reservations r ON r.tenant_id = d.tenant_id AND r.id = d.id
          CROSS JOIN jsonb_array_elements(r.holds) AS h
          WHERE d.tenant_id = tenant;
-        PERFORM tq_apply_lines(tenant, frees);
+        IF NOT (SELECT applied FROM tq_apply_lines(tenant, frees)) THEN
+            RAISE EXCEPTION 'freeing expired holds of tenant % was refused', tenant;
+        END IF;
     END LOOP;
 
     UPDATE reservations r SET status = 'expired', settled_at = p_now

@@ -1,4 +1,4 @@
--- version: 1
+-- version: 2
 -- Commits or releases a reservation, in one transaction.
 -- p_action 'commit': frees every hold and records the actual amounts (p_amounts, one per hold in holds
 --   order, computed by C# from the actual quantity and tokens) against the same counters, with no
@@ -52,7 +52,9 @@ BEGIN
         IF hold.expires_at <= p_now OR p_action = 'release' THEN
             SELECT jsonb_agg(h || jsonb_build_object('used', 0, 'reserved', -(h->>'reserved')::bigint, 'ceiling', NULL))
               INTO frees FROM jsonb_array_elements(hold.holds) AS h;
-            PERFORM tq_apply_lines(p_tenant_id, frees);
+            IF NOT (SELECT applied FROM tq_apply_lines(p_tenant_id, frees)) THEN
+                RAISE EXCEPTION 'freeing the holds of reservation % was refused', hold.id;
+            END IF;
             hold.status := CASE WHEN hold.expires_at <= p_now THEN 'expired' ELSE 'released' END;
             freed_now := true;
             UPDATE reservations r SET status = hold.status, settled_at = p_now
@@ -62,6 +64,9 @@ BEGIN
                              ORDER BY h.ord)
               INTO frees FROM jsonb_array_elements(hold.holds) WITH ORDINALITY AS h (v, ord);
             SELECT * INTO result FROM tq_apply_lines(p_tenant_id, frees);
+            IF NOT result.applied THEN
+                RAISE EXCEPTION 'committing reservation % was refused', hold.id;
+            END IF;
             -- What each counter held before, without this reservation's own hold: what the actual amount was added to.
             SELECT jsonb_agg(l.v || jsonb_build_object('used', p_amounts[l.ord], 'reserved', 0,
                                                        'before', result.counted[l.ord] - (l.v->>'reserved')::bigint) ORDER BY l.ord)

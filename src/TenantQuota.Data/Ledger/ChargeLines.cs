@@ -31,7 +31,11 @@ public static class ChargeLines
                 json.WriteString("unit", line.Unit);
                 json.WriteString("windowStart", InstantPattern.ExtendedIso.Format(line.Window.Start));
                 json.WriteString("windowEnd", InstantPattern.ExtendedIso.Format(line.Window.End));
-                if (line.Window.IsRolling) json.WriteString("countsFrom", InstantPattern.ExtendedIso.Format(line.Window.CountsFrom));
+                if (line.Window.IsRolling)
+                {
+                    json.WriteString("countsFrom", InstantPattern.ExtendedIso.Format(line.Window.CountsFrom));
+                    json.WriteString("holdsFrom", InstantPattern.ExtendedIso.Format(line.Window.HoldsFrom));
+                }
                 json.WriteNumber(reserve ? "reserved" : "used", line.Amount);
                 if (line.Ceiling is { } ceiling) json.WriteNumber("ceiling", ceiling);
                 else json.WriteNull("ceiling");
@@ -87,6 +91,7 @@ public static class ChargeLines
             }
             var window = new QuotaWindow(Instant(line, "windowStart"), Instant(line, "windowEnd"));
             if (line.TryGetProperty("countsFrom", out _)) window = window with { CountsFrom = Instant(line, "countsFrom") };
+            if (line.TryGetProperty("holdsFrom", out _)) window = window with { HoldsFrom = Instant(line, "holdsFrom") };
             var amount = Long(line, "used") + Long(line, "reserved");
             lines.Add(new LevelCharge(level, line.GetProperty("owner").GetString()!, metric, String(line, "unit") ?? metric, cell, window, amount,
                 line.TryGetProperty("ceiling", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : null,

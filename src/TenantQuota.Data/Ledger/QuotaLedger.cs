@@ -45,34 +45,34 @@ public sealed record HeldReservation(string Id, string SubjectId, string Operati
 public sealed class QuotaLedger(NpgsqlDataSource db)
 {
     // A window counts every counter row from its first bucket to its current one: one row for a calendar window,
-    // the buckets of a rolling one (QuotaWindow.CountsFrom).
+    // the buckets of a rolling one (QuotaWindow.CountsFrom), plus what older buckets still hold (HoldsFrom).
     private const string ReadUsedSql = $"""
         SELECT t.version,
-               COALESCE((SELECT sum(c.used + c.reserved) FROM quota_counters c
+               COALESCE((SELECT sum(CASE WHEN c.window_start >= $5 THEN c.used ELSE 0 END + c.reserved) FROM quota_counters c
                           WHERE c.tenant_id = t.id AND c.level = '{LedgerProtocol.SubjectLevel}' AND c.owner_id = $2
-                            AND c.metric = $3 AND c.window_start BETWEEN $5 AND $4), 0)::bigint AS counted
+                            AND c.metric = $3 AND c.window_start BETWEEN $6 AND $4), 0)::bigint AS counted
           FROM tenants t
          WHERE t.id = $1
         """;
 
     private const string ReadAllUsedSql = $"""
         SELECT t.version, w.metric,
-               COALESCE((SELECT sum(c.used + c.reserved) FROM quota_counters c
+               COALESCE((SELECT sum(CASE WHEN c.window_start >= w.counts_from THEN c.used ELSE 0 END + c.reserved) FROM quota_counters c
                           WHERE c.tenant_id = t.id AND c.level = '{LedgerProtocol.SubjectLevel}' AND c.owner_id = $2
-                            AND c.metric = w.metric AND c.window_start BETWEEN w.counts_from AND w.window_start), 0)::bigint AS counted
+                            AND c.metric = w.metric AND c.window_start BETWEEN w.holds_from AND w.counts_to), 0)::bigint AS counted
           FROM tenants t
-         CROSS JOIN unnest($3::text[], $4::timestamptz[], $5::timestamptz[]) AS w (metric, window_start, counts_from)
+         CROSS JOIN unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS w (metric, counts_to, counts_from, holds_from)
          WHERE t.id = $1
         """;
 
     private const string ReadLinesSql = """
         SELECT t.version, w.ord,
-               COALESCE((SELECT sum(c.used + c.reserved) FROM quota_counters c
+               COALESCE((SELECT sum(CASE WHEN c.window_start >= w.counts_from THEN c.used ELSE 0 END + c.reserved) FROM quota_counters c
                           WHERE c.tenant_id = t.id AND c.level = w.level AND c.owner_id = w.owner_id
-                            AND c.metric = w.metric AND c.window_start BETWEEN w.counts_from AND w.window_start), 0)::bigint AS counted
+                            AND c.metric = w.metric AND c.window_start BETWEEN w.holds_from AND w.counts_to), 0)::bigint AS counted
           FROM tenants t
-         CROSS JOIN unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
-                    WITH ORDINALITY AS w (level, owner_id, metric, window_start, counts_from, ord)
+         CROSS JOIN unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
+                    WITH ORDINALITY AS w (level, owner_id, metric, counts_to, counts_from, holds_from, ord)
          WHERE t.id = $1
         """;
 
@@ -102,6 +102,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = operationClass });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = Upper(window) });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = window.CountsFrom.ToDateTimeUtc() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = window.HoldsFrom.ToDateTimeUtc() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken) || reader.GetInt64("version") != tenant.Version) return null;
         return reader.GetInt64("counted");
@@ -117,6 +118,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = windows.Select(w => w.OperationClass).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = windows.Select(w => Upper(w.Window)).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = windows.Select(w => w.Window.CountsFrom.ToDateTimeUtc()).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = windows.Select(w => w.Window.HoldsFrom.ToDateTimeUtc()).ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var used = new Dictionary<string, long>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
@@ -137,6 +139,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.Metric).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => Upper(l.Window)).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => l.Window.CountsFrom.ToDateTimeUtc()).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => l.Window.HoldsFrom.ToDateTimeUtc()).ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var counted = new long[lines.Count];
         var read = 0;

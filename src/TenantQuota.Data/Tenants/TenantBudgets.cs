@@ -110,11 +110,12 @@ public sealed class TenantBudgets(NpgsqlDataSource db)
         string tenantId, IReadOnlyList<(string Level, string OwnerId, string Metric, QuotaWindow Window)> counters, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("""
-            SELECT w.ord, COALESCE(sum(c.used), 0)::bigint, COALESCE(sum(c.reserved), 0)::bigint
-              FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
-                   WITH ORDINALITY AS w (level, owner_id, metric, window_start, counts_from, ord)
+            SELECT w.ord, COALESCE(sum(CASE WHEN c.window_start >= w.counts_from THEN c.used ELSE 0 END), 0)::bigint,
+                   COALESCE(sum(c.reserved), 0)::bigint
+              FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
+                   WITH ORDINALITY AS w (level, owner_id, metric, counts_to, counts_from, holds_from, ord)
               LEFT JOIN quota_counters c ON c.tenant_id = $1 AND c.level = w.level AND c.owner_id = w.owner_id
-                                        AND c.metric = w.metric AND c.window_start BETWEEN w.counts_from AND w.window_start
+                                        AND c.metric = w.metric AND c.window_start BETWEEN w.holds_from AND w.counts_to
              GROUP BY w.ord
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
@@ -123,6 +124,7 @@ public sealed class TenantBudgets(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.Metric).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => QuotaLedger.Upper(c.Window)).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.Window.CountsFrom.ToDateTimeUtc()).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = counters.Select(c => c.Window.HoldsFrom.ToDateTimeUtc()).ToArray() });
         var read = new (long, long)[counters.Count];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) read[reader.GetInt64(0) - 1] = (reader.GetInt64(1), reader.GetInt64(2));

@@ -74,7 +74,7 @@ public static class ChargePlan
         var refusal = NotAllowed(models.Model, models.TierModels, QuotaLevel.Subject)
             ?? NotAllowed(models.Model, department?.Models, QuotaLevel.Department)
             ?? NotAllowed(models.Model, models.SubjectModels, QuotaLevel.Subject);
-        lines.Add(refusal is { } r ? subject with { Ceiling = LevelCharge.RefuseAll, ModelRefusedBy = r.By, FallbackModel = r.Instead } : subject);
+        lines.Add(refusal is { } r ? subject with { Ceiling = LevelCharge.RefuseAll, ModelRefusedBy = r.By, FallbackModel = r.Instead, Burst = null } : subject);
         return lines;
     }
 
