@@ -1,4 +1,4 @@
--- version: 3
+-- version: 4
 -- Changes several counters of one tenant together, or none of them: the levels of one request
 -- (tenant budget, department budget, subject cell), or the holds of expiring reservations.
 -- p_lines: a JSON array of lines { level, owner, metric, windowStart, windowEnd, used, reserved,
@@ -26,7 +26,6 @@ DECLARE
     after       bigint;
     total       bigint;
     over        bigint;
-    burst_then  bigint;
     changed     integer[] := '{}';
     overs       bigint[];
     i           integer;
@@ -83,10 +82,7 @@ BEGIN
             over := 0;
             after := total + line.d_used + line.d_reserved;
             IF line.burst IS NOT NULL THEN
-                SELECT c.used INTO burst_then FROM quota_counters c
-                 WHERE c.tenant_id = p_tenant_id AND c.level = line.level AND c.owner_id = line.owner
-                   AND c.metric = line.burst->>'metric' AND c.window_start = (line.burst->>'windowStart')::timestamptz;
-                burst_used[line.ord] := COALESCE(burst_then, 0);
+                burst_used[line.ord] := tq_burst_used(p_tenant_id, line.level, line.owner, line.burst); -- under the counter's lock
             END IF;
             IF line.ceiling IS NOT NULL AND after > line.ceiling THEN
                 IF line.burst IS NULL OR line.ceiling < 0
@@ -138,10 +134,7 @@ BEGIN
            AND c.window_start BETWEEN line.holds_from AND line.counts_to;
         counted[line.ord] := total;
         IF line.burst IS NOT NULL THEN
-            SELECT c.used INTO burst_then FROM quota_counters c
-             WHERE c.tenant_id = p_tenant_id AND c.level = line.level AND c.owner_id = line.owner
-               AND c.metric = line.burst->>'metric' AND c.window_start = (line.burst->>'windowStart')::timestamptz;
-            burst_used[line.ord] := COALESCE(burst_then, 0);
+            burst_used[line.ord] := tq_burst_used(p_tenant_id, line.level, line.owner, line.burst);
         END IF;
     END LOOP;
 END
