@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Load benchmark of the running TenantQuota stack (start it first with scripts/start.sh).
 # wrk loads at a fixed concurrency for a fixed time, each after its own warm-up:
+#   ceiling-noauth  GET  /health/live              (no token, no database: the pipeline alone)
 #   ceiling         GET  /v1/plans                 (authenticated, same JWT validation, no database)
 #   check           POST /v1/entitlements/check    (one read per request)
 #   consume         POST /v1/entitlements/consume  (one write transaction per request, new idempotency key each)
 #   budgeted        consume by members of a budgeted department under a tenant budget (three levels charged)
 #   reserve-commit  reserve then commit, pairs, on the same budgeted members
-# Prints a summary table and writes it to bench/results/latest.txt. Exits non-zero when any
+# Prints a summary table (each scenario also as a share of the JWT ceiling) and writes it to
+# bench/results/latest.txt, and, for a full run (not BENCH_QUICK), docs/performance.md. Exits non-zero when any
 # request answered non-2xx, any socket error occurred, or consume lost a record.
 # Knobs (environment): see bench/README.md.
 source "$(dirname "$0")/lib/common.sh"
@@ -25,7 +27,8 @@ BENCH_THREADS="${BENCH_THREADS:-2}"
 BENCH_WARMUP="${BENCH_WARMUP:-30s}"
 BENCH_DURATION="${BENCH_DURATION:-30s}"
 BENCH_TIMEOUT="${BENCH_TIMEOUT:-5s}"
-BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling check consume budgeted reserve-commit}"
+BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling-noauth ceiling check consume budgeted reserve-commit}"
+BENCH_WRITE_DOC="${BENCH_WRITE_DOC:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 0 || echo 1)}"
 BENCH_CHECK_SUBJECTS="${BENCH_CHECK_SUBJECTS:-5000}"
 BENCH_CONSUME_SUBJECTS="${BENCH_CONSUME_SUBJECTS:-20000}"
 BENCH_BUDGET_SUBJECTS="${BENCH_BUDGET_SUBJECTS:-2000}"
@@ -96,6 +99,7 @@ preflight() {
   fi
   rm -f "$body"
 }
+curl -fsS -o /dev/null --max-time 10 "$API_URL/health/live" || die "preflight ceiling-noauth: GET /health/live failed"
 preflight ceiling "$API_URL/v1/plans"
 preflight check -H 'Content-Type: application/json' \
   -d '{"subjectId":"bench-user-0","operationClass":"background_indexing","quantity":1}' "$API_URL/v1/entitlements/check"
@@ -271,6 +275,11 @@ if [[ " $BENCH_SCENARIOS " == *" consume "* ]] && [ "$BENCH_VERIFY_DB" = "1" ]; 
 fi
 
 # --- summary -------------------------------------------------------------------------------------
+of_ceiling() { # a scenario's requests/s as a share of the JWT ceiling's, when the ceiling was measured
+  local ceiling="${LINE[ceiling]:-}"
+  [ -n "$ceiling" ] || { echo "-"; return; }
+  awk -v r="$1" -v c="$(field "$ceiling" rps)" 'BEGIN { printf "%.0f%%", (c > 0 ? 100 * r / c : 0) }'
+}
 api_log_errors="$(tail -n +"$(( api_log_start + 1 ))" "$api_log" 2>/dev/null | grep -cE '^(fail|crit): ' || true)"
 api_log_warnings="$(tail -n +"$(( api_log_start + 1 ))" "$api_log" 2>/dev/null | grep -cE '^warn: ' || true)"
 summary="$RAW/summary.txt"
@@ -283,11 +292,11 @@ summary="$RAW/summary.txt"
   echo "target:      $API_URL (wrk, API and PostgreSQL share the machine's cores)"
   echo "api:         $api_build"
   echo
-  printf '%-14s %12s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/other/idle"
+  printf '%-14s %12s %10s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "of ceiling" "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/other/idle"
   for s in $BENCH_SCENARIOS; do
     l="${LINE[$s]}"
-    printf '%-14s %12s %9s %9s %10s %9s %9s  %s\n' "$s" "$(field "$l" rps)" "$(field "$l" p50_ms)" "$(field "$l" p99_ms)" \
-      "$(field "$l" p999_ms)" "$(field "$l" non2xx)" "$(field "$l" socket_errors)" "${CPU[$s]}"
+    printf '%-14s %12s %10s %9s %9s %10s %9s %9s  %s\n' "$s" "$(field "$l" rps)" "$(of_ceiling "$(field "$l" rps)")" "$(field "$l" p50_ms)" \
+      "$(field "$l" p99_ms)" "$(field "$l" p999_ms)" "$(field "$l" non2xx)" "$(field "$l" socket_errors)" "${CPU[$s]}"
   done
   [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s (each pair is a reserve and a commit)"
   echo
@@ -300,6 +309,33 @@ summary="$RAW/summary.txt"
   [ "$failed" = 0 ] && echo "RESULT: ok" || echo "RESULT: FAILED (non-2xx answers, socket errors or lost records; see above and $RAW/)"
 } >"$summary"
 cp "$summary" "$BENCH_RESULTS/latest.txt"
+
+# --- docs/performance.md: the figures of record, from a full run ------------------------------------
+if [ "$BENCH_WRITE_DOC" = 1 ] && [ "$failed" = 0 ]; then
+  {
+    echo "# Performance"
+    echo
+    echo "Written by \`scripts/bench.sh\` (the last full run on this machine kind); reproduce with"
+    echo "\`scripts/start.sh && scripts/bench.sh\`. The method, the scenarios and older figures are in"
+    echo "[bench/README.md](../bench/README.md); the targets are issue 9's."
+    echo
+    echo "- Run: $BENCH_RUN_ID, $(date -u +%Y-%m-%d), commit $(git -C "$TQ_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo "- Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -m | awk '/^Mem:/{print $2}') MB RAM; wrk, the API and PostgreSQL (fsync on, synchronous_commit on) share the cores"
+    echo "- Load: wrk $BENCH_THREADS threads, $BENCH_CONNECTIONS connections, warm-up $BENCH_WARMUP and $BENCH_DURATION measured per scenario"
+    echo
+    echo "| scenario | requests/s | of the JWT ceiling | p50 ms | p99 ms | p99.9 ms | cpu % api / pg / wrk / other / idle |"
+    echo "|---|---|---|---|---|---|---|"
+    for s in $BENCH_SCENARIOS; do
+      l="${LINE[$s]}"
+      echo "| $s | $(field "$l" rps) | $(of_ceiling "$(field "$l" rps)") | $(field "$l" p50_ms) | $(field "$l" p99_ms) | $(field "$l" p999_ms) | ${CPU[$s]} |"
+    done
+    echo
+    [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit counts both calls: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s."
+    [ -z "$verify" ] || echo "$verify."
+    for n in "${NOISE[@]}"; do echo "Noisy machine: $n."; done
+  } >"$TQ_ROOT/docs/performance.md"
+  log "wrote docs/performance.md"
+fi
 echo
 cat "$summary"
 [ "$failed" = 0 ] || die "benchmark run $BENCH_RUN_ID FAILED"
