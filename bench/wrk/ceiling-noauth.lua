@@ -3,13 +3,5 @@
 -- price of validating a JWT per request.
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
-wrk.method = "GET"
-wrk.path = "/health/live"
 wrk.headers["Authorization"] = nil
-local req
-function init(args)
-  req = wrk.format()
-end
-function request()
-  return req
-end
+bench.get_load("/health/live")

@@ -2,12 +2,4 @@
 -- validation, same pipeline, no database). What the API can do at best on this machine.
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
-wrk.method = "GET"
-wrk.path = "/v1/plans"
-local req
-function init(args)
-  req = wrk.format()
-end
-function request()
-  return req
-end
+bench.get_load("/v1/plans")

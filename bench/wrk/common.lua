@@ -84,3 +84,16 @@ function bench.consume_load(key_prefix, subject_prefix, operation_class, subject
     return wrk.format(nil, nil, nil, body)
   end
 end
+
+-- A GET load on one path, the same request every time. Defines wrk's init and request.
+function bench.get_load(path)
+  wrk.method = "GET"
+  wrk.path = path
+  local req
+  function init(args)
+    req = wrk.format()
+  end
+  function request()
+    return req
+  end
+end
