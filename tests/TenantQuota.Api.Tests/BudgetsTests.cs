@@ -166,6 +166,22 @@ public sealed class BudgetsTests(ApiHostFixture fixture) : IClassFixture<ApiHost
     }
 
     [Fact]
+    public async Task A_deal_that_would_break_a_persons_own_overrides_is_refused_naming_the_person()
+    {
+        var t = await TenantAsync();
+        var platform = _host.Client(TestTokens.For(null, "platform.admin"));
+        Assert.Equal(200, (await Place(t, "ana", null, new { summaries = new { hardLimit = 9_000 } })).Status);
+
+        var deal = await platform.SendAsync(HttpMethod.Put, $"/v1/tenants/{t.Id}/overrides", new { summaries = new { softLimit = 9_500, hardLimit = 20_000 } });
+        var kept = await platform.SendAsync(HttpMethod.Get, $"/v1/tenants/{t.Id}/overrides");
+
+        Assert.Equal(400, deal.Status);
+        Assert.Contains("subject 'ana'", deal.Json["errors"]!["subjects.ana"]![0]!.ToString().Replace("\u0027", "'"));
+        Assert.Contains("'softLimit': 9500 is above hardLimit 9000", deal.Json["errors"]!["subjects.ana"]![0]!.ToString());
+        Assert.Equal("{}", kept.Json.ToJsonString());
+    }
+
+    [Fact]
     public async Task The_usage_answer_shows_every_level_of_every_class()
     {
         var t = await TenantAsync();

@@ -20,6 +20,9 @@ public static class TenantOverridesEndpoints
 {
     private static readonly string[] Fields = ["softLimit", "hardLimit", "overQuota", "fallbackClass"];
 
+    /// <summary>How many people with overrides of their own a new deal is checked against (all of them, in any real tenant).</summary>
+    private const int MaxSubjectsChecked = 10_000;
+
     public static RouteGroupBuilder MapTenantOverrides(this RouteGroupBuilder v1)
     {
         var overrides = v1.MapGroup("/tenants/{id}/overrides").RequireAuthorization(Scopes.PlatformAdmin).WithTags("Tenants");
@@ -40,8 +43,8 @@ public static class TenantOverridesEndpoints
         await overrides.GetAsync(id, cancellationToken) is { } found ? TypedResults.Ok(found) : UnknownTenant(id);
 
     public static async Task<Results<Ok<JsonObject>, ValidationProblem, ProblemHttpResult>> Set(
-        string id, JsonElement? body, ClaimsPrincipal user, QuotaMatrix matrix, TenantOverrides overrides, TenantDirectory directory, TimeProvider clock,
-        CancellationToken cancellationToken)
+        string id, JsonElement? body, ClaimsPrincipal user, QuotaMatrix matrix, TenantOverrides overrides, TenantBudgets budgets, TenantDirectory directory,
+        TimeProvider clock, CancellationToken cancellationToken)
     {
         if (body is not { ValueKind: JsonValueKind.Object } json)
             return Problems.Validation("body", "A JSON object is required: { \"<class>\": { \"hardLimit\": 500, … } } ({} removes every override).");
@@ -49,6 +52,11 @@ public static class TenantOverridesEndpoints
         var (parsed, stored) = ParseOverrides(json, "", errors);
         if (errors.Count == 0)
             foreach (var problem in QuotaMatrixParser.OverrideErrors(matrix, parsed)) errors[$"overrides[{errors.Count}]"] = [problem];
+        // People with overrides of their own get this deal underneath them: what they make together must hold too.
+        if (errors.Count == 0)
+            foreach (var (subject, own) in await budgets.SubjectOverridesAsync(id, MaxSubjectsChecked, cancellationToken))
+                if (QuotaMatrixParser.OverrideErrors(matrix, parsed.Then(own)) is [var first, ..])
+                    errors[$"subjects.{subject}"] = [$"subject '{subject}' has overrides of its own that this deal would break: {first}"];
         if (errors.Count > 0) return Problems.Validation(errors);
 
         if (!await overrides.SetAsync(id, stored, Actor.Of(user), clock.GetUtcNow(), cancellationToken)) return UnknownTenant(id);

@@ -131,6 +131,20 @@ public sealed class TenantBudgets(NpgsqlDataSource db)
         return read;
     }
 
+    /// <summary>The subjects of a tenant that have overrides of their own, with them (at most <paramref name="limit"/>).</summary>
+    public async Task<IReadOnlyList<(string SubjectId, IReadOnlyDictionary<string, CellOverride> Overrides)>> SubjectOverridesAsync(
+        string tenantId, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT subject_id, overrides::text FROM subjects WHERE tenant_id = $1 AND overrides <> '{}'::jsonb ORDER BY subject_id LIMIT $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var subjects = new List<(string, IReadOnlyDictionary<string, CellOverride>)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) subjects.Add((reader.GetString(0), TenantOverrides.Parse(reader.GetString(1))));
+        return subjects;
+    }
+
     /// <summary>How many subjects each department of the tenant has.</summary>
     public async Task<IReadOnlyDictionary<string, long>> CountMembersAsync(string tenantId, CancellationToken cancellationToken)
     {
