@@ -248,7 +248,8 @@
     if (answer.tier) setTier(answer.tier);
     showBanner(answer.message, op);
     showOutput(answer, op);
-    if (Meter) await meter.refresh();
+    // The meter catches up by itself if its fetch is slow; a slow one must not hold the next press in the queue.
+    if (Meter) await Promise.race([meter.refresh(), new Promise((resolve) => setTimeout(resolve, 10000))]);
   }
 
   // The upgrade offer. With billing on, the demo back end opens Stripe Checkout for the next tier
