@@ -23,6 +23,8 @@ public static class AuthSetup
                 jwt.Audience = auth.Audience;
                 jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
                 jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(new CachingJsonWebTokenHandler(auth.ValidatedTokenCacheSize, TimeProvider.System) { MapInboundClaims = false });
                 jwt.TokenValidationParameters.ValidateIssuer = true;
                 jwt.TokenValidationParameters.ValidateAudience = true;
                 jwt.TokenValidationParameters.ValidAudience = auth.Audience;

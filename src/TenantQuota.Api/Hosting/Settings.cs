@@ -16,6 +16,14 @@ public sealed class AuthSettings
 
     /// <summary>Off only for the loopback development issuer, which speaks plain HTTP.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>
+    /// How many validated access tokens each process remembers (0: validate every request in full). A hit
+    /// skips the signature check only while the token is unexpired and the issuer's keys are the ones it was
+    /// checked with (docs/decisions/0015-validated-token-cache.md).
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
 }
 
 /// <summary>Quota__*: where the matrix and the copy templates live.</summary>
