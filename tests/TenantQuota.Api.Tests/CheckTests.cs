@@ -66,4 +66,21 @@ public sealed class CheckTests(ApiHostFixture fixture) : IClassFixture<ApiHostFi
         Assert.EndsWith("Pro gives you 200 summaries a day.", (string)message["body"]!);
         Assert.Equal("https://app.tenantquota.dev/upgrade", (string)message["cta"]!["url"]!);
     }
+
+    [Fact]
+    public async Task Checks_arriving_together_are_each_answered_from_their_own_counters()
+    {
+        // Concurrent checks are read in groups (one statement for many requests); each must get its own tenant's and subject's count.
+        var tenants = new[] { await _host.CreateTenantAsync("free"), await _host.CreateTenantAsync("pro") };
+        var subjects = tenants.SelectMany(t => Enumerable.Range(0, 8).Select(i => (Tenant: t, Subject: $"u{i}", Used: i % 5 + 1))).ToList();
+        foreach (var s in subjects)
+            await _host.Client(TestTokens.For(s.Tenant, "quota.consume"))
+                .ConsumeAsync(new { subjectId = s.Subject, operationClass = "summaries", quantity = s.Used, idempotencyKey = $"{s.Subject}-seed" });
+
+        var checks = subjects.SelectMany(s => Enumerable.Repeat(s, 15)).Select(async s =>
+            (Expected: s.Used + 1L, (await _host.Client(TestTokens.For(s.Tenant, "quota.check")).CheckAsync(new { subjectId = s.Subject, operationClass = "summaries" })).Used));
+        var answers = await Task.WhenAll(checks);
+
+        Assert.All(answers, a => Assert.Equal(a.Expected, a.Used));
+    }
 }

@@ -68,12 +68,10 @@ public sealed class EntitlementDependencies(
 
     /// <summary>
     /// What each line's counter counts now, and what the burst counters of lines with a burst allowance have used;
-    /// null when the tenant snapshot is stale. A single plain line (most requests) is one cheap statement.
+    /// null when the tenant snapshot is stale.
     /// </summary>
     public async Task<(long[] Counted, long[] BurstBefore)?> ReadCountedAsync(TenantSnapshot tenant, IReadOnlyList<LevelCharge> lines, CancellationToken cancellationToken)
     {
-        if (lines is [{ Burst: null } only])
-            return await Ledger.ReadUsedAsync(tenant, only.OwnerId, only.Metric, only.Window, cancellationToken) is { } used ? ([used], [0]) : null;
         var bursts = lines.Select((l, i) => (Line: l, Index: i)).Where(l => l.Line.Burst is not null).ToList();
         var reads = lines.Concat(bursts.Select(b => b.Line with { Metric = b.Line.BurstMetric, Window = b.Line.Burst!.Window })).ToList();
         if (await Ledger.ReadCountedAsync(tenant, reads, cancellationToken) is not { } all) return null;

@@ -38,23 +38,28 @@ public sealed record HeldReservation(string Id, string SubjectId, string Operati
     long? InputTokens, long? OutputTokens, Instant CreatedAt, IReadOnlyList<LevelCharge> Holds);
 
 /// <summary>
-/// The counter store: one statement per check, one function call (one round trip, one transaction)
+/// The counter store: one statement per group of checks that arrive together, one function call (one round trip, one transaction)
 /// per consume, reserve, commit or release. Functions/tq_charge.sql and tq_settle.sql are the
 /// transactions themselves; tq_apply_lines.sql changes the counters of every level together.
 /// </summary>
-public sealed class QuotaLedger(NpgsqlDataSource db)
+public sealed class QuotaLedger : IAsyncDisposable
 {
+    private readonly NpgsqlDataSource _db;
+    private readonly GroupRunner<CounterRead, long[]?> _reads;
+
+    public QuotaLedger(NpgsqlDataSource db)
+    {
+        _db = db;
+        _reads = new GroupRunner<CounterRead, long[]?>(ReadCountedAsync, lanes: ReadLanes, maxGroup: 256);
+    }
+
+    /// <summary>Group reads in flight at once: enough to keep PostgreSQL's cores busy, few enough to leave the pool to writes.</summary>
+    private const int ReadLanes = 4;
+
+    public ValueTask DisposeAsync() => _reads.DisposeAsync();
+
     // A window counts every counter row from its first bucket to its current one: one row for a calendar window,
     // the buckets of a rolling one (QuotaWindow.CountsFrom), plus what older buckets still hold (HoldsFrom).
-    private const string ReadUsedSql = $"""
-        SELECT t.version,
-               COALESCE((SELECT sum(CASE WHEN c.window_start >= $5 THEN c.used ELSE 0 END + c.reserved) FROM quota_counters c
-                          WHERE c.tenant_id = t.id AND c.level = '{LedgerProtocol.SubjectLevel}' AND c.owner_id = $2
-                            AND c.metric = $3 AND c.window_start BETWEEN $6 AND $4), 0)::bigint AS counted
-          FROM tenants t
-         WHERE t.id = $1
-        """;
-
     private const string ReadAllUsedSql = $"""
         SELECT t.version, w.metric,
                COALESCE((SELECT sum(CASE WHEN c.window_start >= w.counts_from THEN c.used ELSE 0 END + c.reserved) FROM quota_counters c
@@ -65,15 +70,15 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
          WHERE t.id = $1
         """;
 
+    // Many requests' lines in one statement (GroupRunner): (item, line) says whose line each row is.
     private const string ReadLinesSql = """
-        SELECT t.version, w.ord,
+        SELECT w.item, w.line, t.version,
                COALESCE((SELECT sum(CASE WHEN c.window_start >= w.counts_from THEN c.used ELSE 0 END + c.reserved) FROM quota_counters c
-                          WHERE c.tenant_id = t.id AND c.level = w.level AND c.owner_id = w.owner_id
+                          WHERE c.tenant_id = w.tenant_id AND c.level = w.level AND c.owner_id = w.owner_id
                             AND c.metric = w.metric AND c.window_start BETWEEN w.holds_from AND w.counts_to), 0)::bigint AS counted
-          FROM tenants t
-         CROSS JOIN unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
-                    WITH ORDINALITY AS w (level, owner_id, metric, counts_to, counts_from, holds_from, ord)
-         WHERE t.id = $1
+          FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
+                    AS w (item, line, tenant_id, level, owner_id, metric, counts_to, counts_from, holds_from)
+          JOIN tenants t ON t.id = w.tenant_id
         """;
 
     private const string ChargeSql = """
@@ -93,26 +98,11 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
           FROM tq_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """;
 
-    /// <summary>What the window counts now (used plus held), or null when the tenant snapshot is stale.</summary>
-    public async Task<long?> ReadUsedAsync(TenantSnapshot tenant, string subjectId, string operationClass, QuotaWindow window, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand(ReadUsedSql);
-        command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = tenant.Id });
-        command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = subjectId });
-        command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = operationClass });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = Upper(window) });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = window.CountsFrom.ToDateTimeUtc() });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = window.HoldsFrom.ToDateTimeUtc() });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken) || reader.GetInt64("version") != tenant.Version) return null;
-        return reader.GetInt64("counted");
-    }
-
     /// <summary>Usage of several classes in their current windows, or null when the tenant snapshot is stale.</summary>
     public async Task<Dictionary<string, long>?> ReadAllUsedAsync(
         TenantSnapshot tenant, string subjectId, IReadOnlyList<(string OperationClass, QuotaWindow Window)> windows, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(ReadAllUsedSql);
+        await using var command = _db.CreateCommand(ReadAllUsedSql);
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = tenant.Id });
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = subjectId });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = windows.Select(w => w.OperationClass).ToArray() });
@@ -129,28 +119,43 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
         return used.Count == 0 ? null : used;
     }
 
-    /// <summary>What each line's counter counts now (used plus held), in line order, or null when the tenant snapshot is stale.</summary>
-    public async Task<long[]?> ReadCountedAsync(TenantSnapshot tenant, IReadOnlyList<LevelCharge> lines, CancellationToken cancellationToken)
+    /// <summary>
+    /// What each line's counter counts now (used plus held), in line order, or null when the tenant snapshot is
+    /// stale. Requests that arrive together are read in one statement.
+    /// </summary>
+    public Task<long[]?> ReadCountedAsync(TenantSnapshot tenant, IReadOnlyList<LevelCharge> lines, CancellationToken cancellationToken) =>
+        _reads.RunAsync(new CounterRead(tenant, lines));
+
+    private async Task<IReadOnlyList<long[]?>> ReadCountedAsync(IReadOnlyList<CounterRead> reads, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(ReadLinesSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant.Id });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.Level.ToWireName()).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.OwnerId).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lines.Select(l => l.Metric).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => Upper(l.Window)).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => l.Window.CountsFrom.ToDateTimeUtc()).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = lines.Select(l => l.Window.HoldsFrom.ToDateTimeUtc()).ToArray() });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var counted = new long[lines.Count];
-        var read = 0;
-        while (await reader.ReadAsync(cancellationToken))
+        var rows = reads.SelectMany((read, item) => read.Lines.Select((line, index) => (Item: item, Index: index, Tenant: read.Tenant.Id, Line: line))).ToList();
+        await using var command = _db.CreateCommand(ReadLinesSql);
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = rows.Select(r => r.Item).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = rows.Select(r => r.Index).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.Tenant).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.Line.Level.ToWireName()).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.Line.OwnerId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.Line.Metric).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = rows.Select(r => Upper(r.Line.Window)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = rows.Select(r => r.Line.Window.CountsFrom.ToDateTimeUtc()).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = rows.Select(r => r.Line.Window.HoldsFrom.ToDateTimeUtc()).ToArray() });
+        var counted = reads.Select(r => new long[r.Lines.Count]).ToArray();
+        var found = new int[reads.Count];
+        var stale = new bool[reads.Count];
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            if (reader.GetInt64("version") != tenant.Version) return null;
-            counted[reader.GetInt64("ord") - 1] = reader.GetInt64("counted");
-            read++;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var item = reader.GetInt32(0);
+                if (reader.GetInt64(2) != reads[item].Tenant.Version) stale[item] = true;
+                counted[item][reader.GetInt32(1)] = reader.GetInt64(3);
+                found[item]++;
+            }
         }
-        return read == lines.Count ? counted : null;
+        return counted.Select((c, item) => stale[item] || found[item] != c.Length ? null : c).ToArray();
     }
+
+    private sealed record CounterRead(TenantSnapshot Tenant, IReadOnlyList<LevelCharge> Lines);
 
     /// <summary>
     /// A consume or reserve over every level at once. Two requests racing with one new key: the loser's
@@ -173,7 +178,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
 
     private async Task<ChargeResult> ChargeOnceAsync(ChargeCommand charge, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(ChargeSql);
+        await using var command = _db.CreateCommand(ChargeSql);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string> { TypedValue = charge.Reserve ? "reserve" : "consume" });
         p.Add(new NpgsqlParameter<string> { TypedValue = charge.Tenant.Id });
@@ -204,7 +209,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
     /// <summary>A reservation of the tenant with the lines it holds, or null when there is none.</summary>
     public async Task<HeldReservation?> FindReservationAsync(string tenantId, string reservationId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(HeldSql);
+        await using var command = _db.CreateCommand(HeldSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenantId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reservationId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -216,7 +221,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
 
     public async Task<SettleResult> SettleAsync(SettleCommand settle, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(SettleSql);
+        await using var command = _db.CreateCommand(SettleSql);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string> { TypedValue = settle.Commit ? "commit" : "release" });
         p.Add(new NpgsqlParameter<string> { TypedValue = settle.TenantId });
@@ -239,7 +244,7 @@ public sealed class QuotaLedger(NpgsqlDataSource db)
     /// <summary>Frees the holds of up to <paramref name="limit"/> expired reservations of any tenant; answers how many.</summary>
     public async Task<int> ExpireReservationsAsync(Instant now, int limit, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT tq_expire_reservations($1, $2)");
+        await using var command = _db.CreateCommand("SELECT tq_expire_reservations($1, $2)");
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.ToDateTimeUtc() });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
