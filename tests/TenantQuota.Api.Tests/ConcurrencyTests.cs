@@ -64,6 +64,41 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         Assert.Equal(600, await RecordedQuantity(tenant));
         Assert.Equal(Enumerable.Range(1, 600).Select(i => (long)i), answers.Select(a => a.Used).Order());
         Assert.Equal(200, answers.Sum(a => (long)a.Json["billableQuantity"]!));
+        Assert.Equal(200L, await ApiHost.Database.Scalar<long>("SELECT COALESCE(sum(quantity), 0)::bigint FROM billing_outbox WHERE tenant_id = $1", tenant));
+    }
+
+    /// <summary>
+    /// Consumes that arrive together are charged in one transaction (GroupedConsumes); one that the database refuses
+    /// (here a trigger refuses its record) must fail alone, and every other one be recorded and counted once.
+    /// </summary>
+    [Fact]
+    public async Task One_consume_the_database_refuses_fails_alone_and_the_others_are_recorded()
+    {
+        var tenant = await _first.CreateTenantAsync("enterprise");
+        var clients = Clients(tenant);
+        await ApiHost.Database.Scalar<object>("""
+            CREATE OR REPLACE FUNCTION test_refuse_poisoned_record() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.idempotency_key LIKE 'poisoned-%' THEN RAISE EXCEPTION 'refused %', NEW.idempotency_key USING ERRCODE = 'check_violation'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_refuse_poisoned_record BEFORE INSERT ON usage_records FOR EACH ROW EXECUTE FUNCTION test_refuse_poisoned_record();
+            """);
+        try
+        {
+            var keys = Enumerable.Range(0, 120).Select(i => i == 60 ? $"poisoned-{tenant}" : $"k-{i}").ToList();
+            var answers = await Task.WhenAll(keys.Select((key, i) => clients[i % clients.Length].ConsumeAsync(
+                new { subjectId = $"p-{i % 7}", operationClass = "summaries", quantity = 1, idempotencyKey = key })));
+
+            Assert.Equal(500, answers[60].Status);
+            Assert.All(answers.Where((_, i) => i != 60), a => Assert.Equal((200, true), (a.Status, a.Allowed)));
+            Assert.Equal(119L, await RecordedQuantity(tenant));
+            Assert.Equal(119L, await ApiHost.Database.Scalar<long>("SELECT COALESCE(sum(used), 0)::bigint FROM quota_counters WHERE tenant_id = $1", tenant));
+        }
+        finally
+        {
+            await ApiHost.Database.Scalar<object>("DROP TRIGGER test_refuse_poisoned_record ON usage_records; DROP FUNCTION test_refuse_poisoned_record()");
+        }
     }
 
     [Fact]

@@ -15,16 +15,21 @@ namespace TenantQuota.Data;
 /// </summary>
 public static class ChargeLines
 {
-    /// <summary>Lines whose amount changes <c>used</c> (a consume) or <c>reserved</c> (a reserve).</summary>
-    public static string ToJson(IReadOnlyList<LevelCharge> lines, bool reserve, string matrixVersion)
+    /// <summary>
+    /// Lines whose amount changes <c>used</c> (a consume) or <c>reserved</c> (a reserve); with <paramref name="before"/>,
+    /// the lines as a charge stores them (what each counter counted before it).
+    /// </summary>
+    public static string ToJson(IReadOnlyList<LevelCharge> lines, bool reserve, string matrixVersion, IReadOnlyList<long>? before = null)
     {
         var buffer = new ArrayBufferWriter<byte>(256 * lines.Count);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartArray();
-            foreach (var line in lines)
+            for (var i = 0; i < lines.Count; i++)
             {
+                var line = lines[i];
                 json.WriteStartObject();
+                if (before is not null) json.WriteNumber("before", before[i]);
                 json.WriteString("level", line.Level.ToWireName());
                 json.WriteString("owner", line.OwnerId);
                 json.WriteString("metric", line.Metric);

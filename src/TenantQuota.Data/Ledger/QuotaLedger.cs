@@ -46,17 +46,26 @@ public sealed class QuotaLedger : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _db;
     private readonly GroupRunner<CounterRead, long[]?> _reads;
+    private readonly GroupRunner<ChargeCommand, ChargeResult?> _consumes;
 
     public QuotaLedger(NpgsqlDataSource db)
     {
         _db = db;
-        _reads = new GroupRunner<CounterRead, long[]?>(ReadCountedAsync, lanes: ReadLanes, maxGroup: 256);
+        _reads = new GroupRunner<CounterRead, long[]?>(ReadCountedAsync, lanes: Lanes, maxGroup: 256);
+        _consumes = new GroupRunner<ChargeCommand, ChargeResult?>(new GroupedConsumes(db).ChargeAsync, lanes: Lanes, maxGroup: 256);
     }
 
-    /// <summary>Group reads in flight at once: enough to keep PostgreSQL's cores busy, few enough to leave the pool to writes.</summary>
-    private const int ReadLanes = 4;
+    /// <summary>
+    /// Groups in flight at once, per kind: a few, so that PostgreSQL's cores stay busy while a group waits for its
+    /// commit, and the pool keeps connections for everything else.
+    /// </summary>
+    private const int Lanes = 4;
 
-    public ValueTask DisposeAsync() => _reads.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _reads.DisposeAsync();
+        await _consumes.DisposeAsync();
+    }
 
     // A window counts every counter row from its first bucket to its current one: one row for a calendar window,
     // the buckets of a rolling one (QuotaWindow.CountsFrom), plus what older buckets still hold (HoldsFrom).
@@ -158,10 +167,15 @@ public sealed class QuotaLedger : IAsyncDisposable
     private sealed record CounterRead(TenantSnapshot Tenant, IReadOnlyList<LevelCharge> Lines);
 
     /// <summary>
-    /// A consume or reserve over every level at once. Two requests racing with one new key: the loser's
-    /// transaction fails on the unique key and rolls back whole; on retry it finds the winner's row.
+    /// A consume or reserve over every level at once. Plain consumes that arrive together are charged in one
+    /// transaction (GroupedConsumes); the rest, and what a group leaves, one tq_charge call each. Two requests racing
+    /// with one new key: the loser's transaction fails on the unique key and rolls back whole; on retry it finds the
+    /// winner's row.
     /// </summary>
-    public async Task<ChargeResult> ChargeAsync(ChargeCommand charge, CancellationToken cancellationToken)
+    public async Task<ChargeResult> ChargeAsync(ChargeCommand charge, CancellationToken cancellationToken) =>
+        GroupedConsumes.Fits(charge) && await _consumes.RunAsync(charge) is { } grouped ? grouped : await ChargeAloneAsync(charge, cancellationToken);
+
+    private async Task<ChargeResult> ChargeAloneAsync(ChargeCommand charge, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
