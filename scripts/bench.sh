@@ -27,7 +27,7 @@ BENCH_THREADS="${BENCH_THREADS:-2}"
 BENCH_WARMUP="${BENCH_WARMUP:-30s}"
 BENCH_DURATION="${BENCH_DURATION:-30s}"
 BENCH_TIMEOUT="${BENCH_TIMEOUT:-5s}"
-BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling-noauth ceiling check consume budgeted reserve-commit}"
+BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling-noauth ceiling check consume hot budgeted reserve-commit}"
 BENCH_WRITE_DOC="${BENCH_WRITE_DOC:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 0 || echo 1)}"
 BENCH_CHECK_SUBJECTS="${BENCH_CHECK_SUBJECTS:-5000}"
 BENCH_CONSUME_SUBJECTS="${BENCH_CONSUME_SUBJECTS:-20000}"
@@ -237,11 +237,11 @@ run_wrk() { # scenario phase duration
 consume_ok=0
 for scenario in $BENCH_SCENARIOS; do
   run_wrk "$scenario" warmup "$BENCH_WARMUP"
-  [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
+  [[ "$scenario" =~ ^(consume|hot)$ ]] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
   t0="$(total_ticks)"; b0="$(busy_ticks)"; a0="$(ticks_of $api_pid)"; p0="$(pg_ticks)"; child_ms; w0="$CHILD_MS"; proc_snapshot >"$PROCS_BEFORE"
   run_wrk "$scenario" measure "$BENCH_DURATION"
   t1="$(total_ticks)"; b1="$(busy_ticks)"; a1="$(ticks_of $api_pid)"; p1="$(pg_ticks)"; child_ms; w1="$CHILD_MS"; proc_snapshot >"$PROCS_AFTER"
-  [ "$scenario" = consume ] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
+  [[ "$scenario" =~ ^(consume|hot)$ ]] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
   # Shares of the whole machine (all cores = 100%; tick sampling, so roughly): the API process,
   # PostgreSQL, wrk, everything else (other processes, interrupts outside them), idle. A process's
   # system time includes the loopback TCP work done in its context.
@@ -257,17 +257,18 @@ done
 
 # --- consume really recorded? -----------------------------------------------------------------
 verify=""
-if [[ " $BENCH_SCENARIOS " == *" consume "* ]] && [ "$BENCH_VERIFY_DB" = "1" ]; then
+if [[ " $BENCH_SCENARIOS " == *" consume "* || " $BENCH_SCENARIOS " == *" hot "* ]] && [ "$BENCH_VERIFY_DB" = "1" ]; then
   if command -v psql >/dev/null && stored="$(psql -qtAX -h 127.0.0.1 -p "$TQ_PG_PORT" -U postgres -d "$TQ_DB_NAME" \
       -c "SELECT count(*) FROM usage_records WHERE tenant_id = 'bench' AND recorded
-            AND idempotency_key LIKE ANY (ARRAY['bench-$BENCH_RUN_ID-warmup-%', 'bench-$BENCH_RUN_ID-measure-%'])" 2>/dev/null)"; then
+            AND idempotency_key LIKE ANY (ARRAY['bench-$BENCH_RUN_ID-warmup-%', 'bench-$BENCH_RUN_ID-measure-%',
+                                          'bench-hot-$BENCH_RUN_ID-warmup-%', 'bench-hot-$BENCH_RUN_ID-measure-%'])" 2>/dev/null)"; then
     # wrk stops with requests in flight: those may be recorded without wrk counting the answer,
     # so the database may hold up to 2 x connections more rows than wrk saw 2xx answers; never fewer.
     if [ "$stored" -lt "$consume_ok" ]; then
       failed=1
-      verify="consume: FAILED, wrk saw $consume_ok 2xx answers but only $stored usage records were stored"
+      verify="consume, hot: FAILED, wrk saw $consume_ok 2xx answers but only $stored usage records were stored"
     else
-      verify="consume: $consume_ok 2xx answers seen by wrk, $stored usage records stored for run $BENCH_RUN_ID (in-flight at stop: $(( stored - consume_ok )))"
+      verify="consume, hot: $consume_ok 2xx answers seen by wrk, $stored usage records stored for run $BENCH_RUN_ID (in-flight at stop: $(( stored - consume_ok )))"
     fi
   else
     verify="consume: database not checked (psql could not reach 127.0.0.1:$TQ_PG_PORT as postgres; BENCH_VERIFY_DB=0 skips this)"
