@@ -199,7 +199,7 @@ api_log="$TQ_RUN_DIR/api.log"
 api_log_start="$(wc -l <"$api_log" 2>/dev/null || echo 0)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 failed=0
-declare -A LINE CPU
+declare -A LINE CPU RSS
 NOISE=()
 
 # The machine should be quiet apart from the stack: measure 3 s of idle load first.
@@ -252,6 +252,8 @@ for scenario in $BENCH_SCENARIOS; do
     NOISE+=("$scenario: $(pct "$rest" "$all")% of the machine went to other processes during the measurement (top: $(top_others))")
   fi
   LINE[$scenario]="$LAST_LINE"
+  # The API's resident memory right after the measured run (issue 9: at most 300 MB).
+  RSS[$scenario]="$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$api_pid/status" 2>/dev/null || echo '?')"
   log "$scenario: $LAST_LINE"
 done
 
@@ -293,11 +295,11 @@ summary="$RAW/summary.txt"
   echo "target:      $API_URL (wrk, API and PostgreSQL share the machine's cores)"
   echo "api:         $api_build"
   echo
-  printf '%-14s %12s %10s %9s %9s %10s %9s %9s  %s\n' scenario requests/s "of ceiling" "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "cpu% api/pg/wrk/other/idle"
+  printf '%-14s %12s %10s %9s %9s %10s %9s %9s %7s  %s\n' scenario requests/s "of ceiling" "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "rss MB" "cpu% api/pg/wrk/other/idle"
   for s in $BENCH_SCENARIOS; do
     l="${LINE[$s]}"
-    printf '%-14s %12s %10s %9s %9s %10s %9s %9s  %s\n' "$s" "$(field "$l" rps)" "$(of_ceiling "$(field "$l" rps)")" "$(field "$l" p50_ms)" \
-      "$(field "$l" p99_ms)" "$(field "$l" p999_ms)" "$(field "$l" non2xx)" "$(field "$l" socket_errors)" "${CPU[$s]}"
+    printf '%-14s %12s %10s %9s %9s %10s %9s %9s %7s  %s\n' "$s" "$(field "$l" rps)" "$(of_ceiling "$(field "$l" rps)")" "$(field "$l" p50_ms)" \
+      "$(field "$l" p99_ms)" "$(field "$l" p999_ms)" "$(field "$l" non2xx)" "$(field "$l" socket_errors)" "${RSS[$s]}" "${CPU[$s]}"
   done
   [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s (each pair is a reserve and a commit)"
   echo
@@ -324,11 +326,11 @@ if [ "$BENCH_WRITE_DOC" = 1 ] && [ "$failed" = 0 ]; then
     echo "- Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -m | awk '/^Mem:/{print $2}') MB RAM; wrk, the API and PostgreSQL (fsync on, synchronous_commit on) share the cores"
     echo "- Load: wrk $BENCH_THREADS threads, $BENCH_CONNECTIONS connections, warm-up $BENCH_WARMUP and $BENCH_DURATION measured per scenario"
     echo
-    echo "| scenario | requests/s | of the JWT ceiling | p50 ms | p99 ms | p99.9 ms | cpu % api / pg / wrk / other / idle |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| scenario | requests/s | of the JWT ceiling | p50 ms | p99 ms | p99.9 ms | API RSS MB | cpu % api / pg / wrk / other / idle |"
+    echo "|---|---|---|---|---|---|---|---|"
     for s in $BENCH_SCENARIOS; do
       l="${LINE[$s]}"
-      echo "| $s | $(field "$l" rps) | $(of_ceiling "$(field "$l" rps)") | $(field "$l" p50_ms) | $(field "$l" p99_ms) | $(field "$l" p999_ms) | ${CPU[$s]} |"
+      echo "| $s | $(field "$l" rps) | $(of_ceiling "$(field "$l" rps)") | $(field "$l" p50_ms) | $(field "$l" p99_ms) | $(field "$l" p999_ms) | ${RSS[$s]} | ${CPU[$s]} |"
     done
     echo
     [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit counts both calls: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s."
