@@ -27,31 +27,37 @@ BENCH_THREADS="${BENCH_THREADS:-2}"
 BENCH_WARMUP="${BENCH_WARMUP:-30s}"
 BENCH_DURATION="${BENCH_DURATION:-30s}"
 BENCH_TIMEOUT="${BENCH_TIMEOUT:-5s}"
-BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling-noauth ceiling check consume hot budgeted reserve-commit}"
+BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling-noauth ceiling check check-1m consume consume-1m hot budgeted reserve-commit}"
 BENCH_WRITE_DOC="${BENCH_WRITE_DOC:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 0 || echo 1)}"
-BENCH_CHECK_SUBJECTS="${BENCH_CHECK_SUBJECTS:-5000}"
-BENCH_CONSUME_SUBJECTS="${BENCH_CONSUME_SUBJECTS:-20000}"
+BENCH_CHECK_SUBJECTS="${BENCH_CHECK_SUBJECTS:-1000}"
+BENCH_CONSUME_SUBJECTS="${BENCH_CONSUME_SUBJECTS:-1000}"
+BENCH_MANY_SUBJECTS="${BENCH_MANY_SUBJECTS:-1000000}"
 BENCH_BUDGET_SUBJECTS="${BENCH_BUDGET_SUBJECTS:-2000}"
 BUDGET_CLIENT_ID="bench-budgets-backend"; BUDGET_CLIENT_SECRET="bench-budgets-dev-secret"
 BUDGET_ADMIN_ID="bench-budgets-admin"; BUDGET_ADMIN_SECRET="bench-budgets-admin-secret"
 BENCH_VERIFY_DB="${BENCH_VERIFY_DB:-1}"
+BENCH_ALLOCATIONS="${BENCH_ALLOCATIONS:-1}"
+BENCH_SLOW_PG_MS="${BENCH_SLOW_PG_MS:-2}"
+BENCH_SLOW_PG_SCENARIOS="${BENCH_SLOW_PG_SCENARIOS-check consume}"
 BENCH_RESULTS="${BENCH_RESULTS:-$BENCH_DIR/results}"
 BENCH_RUN_ID="${BENCH_RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$$}"
-export BENCH_THREADS BENCH_RUN_ID BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS BENCH_BUDGET_SUBJECTS
+export BENCH_THREADS BENCH_RUN_ID BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS BENCH_MANY_SUBJECTS BENCH_BUDGET_SUBJECTS
 
 seconds_of() { # wrk durations: 30, 30s, 2m, 1h
   case "$1" in
     *h) echo $(( ${1%h} * 3600 )) ;; *m) echo $(( ${1%m} * 60 )) ;; *s) echo "${1%s}" ;; *) echo "$1" ;;
   esac
 }
-for knob in BENCH_CONNECTIONS BENCH_THREADS BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS BENCH_BUDGET_SUBJECTS; do
+for knob in BENCH_CONNECTIONS BENCH_THREADS BENCH_CHECK_SUBJECTS BENCH_CONSUME_SUBJECTS BENCH_MANY_SUBJECTS BENCH_BUDGET_SUBJECTS; do
   [[ "${!knob}" =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer (got '${!knob}')"
 done
 for knob in BENCH_WARMUP BENCH_DURATION BENCH_TIMEOUT; do
   [[ "${!knob}" =~ ^[0-9]+[smh]?$ ]] || die "$knob must be a wrk duration like 30s, 2m (got '${!knob}')"
 done
 [ "$BENCH_CONNECTIONS" -ge "$BENCH_THREADS" ] || die "BENCH_CONNECTIONS must be at least BENCH_THREADS"
-for s in $BENCH_SCENARIOS; do
+[[ "$BENCH_SLOW_PG_MS" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_SLOW_PG_MS must be a number of milliseconds (got '$BENCH_SLOW_PG_MS')"
+ALL_SCENARIOS="$BENCH_SCENARIOS$([ "$BENCH_SLOW_PG_MS" = 0 ] || echo " $BENCH_SLOW_PG_SCENARIOS")"
+for s in $ALL_SCENARIOS; do
   [ -f "$BENCH_DIR/wrk/$s.lua" ] || die "unknown scenario '$s' (have: $(cd "$BENCH_DIR/wrk" && ls *.lua | grep -v common | sed 's/\.lua$//' | tr '\n' ' '))"
 done
 
@@ -59,6 +65,14 @@ done
 command -v curl >/dev/null || apt_install curl ca-certificates
 command -v wrk >/dev/null || apt_install wrk
 command -v wrk >/dev/null || die "wrk is not installed and could not be installed"
+# dotnet-counters reads the API's allocation counter during each measured run (bytes allocated per request).
+COUNTERS_VERSION=10.0.750501
+COUNTERS="$TQ_STATE_DIR/tools/dotnet-counters"
+if [ "$BENCH_ALLOCATIONS" = 1 ] && ! "$COUNTERS" --version 2>/dev/null | grep -q "^$COUNTERS_VERSION"; then
+  dotnet tool install dotnet-counters --version "$COUNTERS_VERSION" --tool-path "$TQ_STATE_DIR/tools" >/dev/null 2>&1 \
+    || dotnet tool update dotnet-counters --version "$COUNTERS_VERSION" --tool-path "$TQ_STATE_DIR/tools" >/dev/null 2>&1 \
+    || { log "dotnet-counters $COUNTERS_VERSION could not be installed: allocations are not measured"; BENCH_ALLOCATIONS=0; }
+fi
 
 curl -fsS -o /dev/null --max-time 5 "$API_URL/health/ready" \
   || die "the API is not ready at $API_URL/health/ready; start the stack with scripts/start.sh first"
@@ -108,10 +122,44 @@ preflight consume -H 'Content-Type: application/json' \
   -d "{\"subjectId\":\"bench-preflight\",\"operationClass\":\"background_indexing\",\"quantity\":1,\"idempotencyKey\":\"bench-$BENCH_RUN_ID-preflight\"}" \
   "$API_URL/v1/entitlements/consume"
 
+# The check subjects bench-user-0 .. bench-user-(N-1) each have a counter in the current window (N: the million of
+# the -1m scenarios when one runs, else BENCH_CHECK_SUBJECTS): a usage record of 1 each, written in SQL as a consume
+# would write it (the preflight's record is the template, so window, tier and limits are the API's own), and the
+# counter it moves. Keys "bench-seed-<month>-<n>": a month is seeded once; a bigger N adds only the missing subjects.
+psql_bench() { psql -qtAX -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$TQ_PG_PORT" -U postgres -d "$TQ_DB_NAME" "$@"; }
+if [[ " $ALL_SCENARIOS " =~ \ (check|check-1m|consume-1m)\  ]]; then
+  seed_subjects="$BENCH_CHECK_SUBJECTS"
+  [[ " $ALL_SCENARIOS " =~ -1m\  ]] && seed_subjects=$(( BENCH_MANY_SUBJECTS > seed_subjects ? BENCH_MANY_SUBJECTS : seed_subjects ))
+  command -v psql >/dev/null || die "seeding the check subjects needs psql (as postgres on 127.0.0.1:$TQ_PG_PORT)"
+  template="tenant_id = 'bench' AND idempotency_key = 'bench-$BENCH_RUN_ID-preflight'"
+  last_key="$(psql_bench -c "SELECT 'bench-seed-' || to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM') || '-$(( seed_subjects - 1 ))' FROM usage_records WHERE $template")" \
+    || die "could not read the preflight's usage record (psql as postgres on 127.0.0.1:$TQ_PG_PORT)"
+  [ -n "$last_key" ] || die "the preflight consume left no usage record to seed from"
+  if [ -z "$(psql_bench -c "SELECT 1 FROM usage_records WHERE tenant_id = 'bench' AND idempotency_key = '$last_key'")" ]; then
+    log "seeding counters for $seed_subjects subjects bench-user-* in the current window (once a month; a million takes about a minute)"
+    psql_bench -c "
+      WITH template AS (SELECT * FROM usage_records WHERE $template),
+      seeded AS (
+        INSERT INTO usage_records (tenant_id, idempotency_key, subject_id, operation_class, quantity, recorded, used_before, tier,
+                                   matrix_version, soft_limit, hard_limit, over_quota, fallback_class, window_start, window_end, created_at, charges)
+        SELECT t.tenant_id, 'bench-seed-' || to_char(t.window_start AT TIME ZONE 'UTC', 'YYYY-MM') || '-' || n, 'bench-user-' || n,
+               t.operation_class, 1, true, 0, t.tier, t.matrix_version, t.soft_limit, t.hard_limit, t.over_quota, t.fallback_class,
+               t.window_start, t.window_end, now(),
+               jsonb_set(jsonb_set(jsonb_set(t.charges, '{0,owner}', to_jsonb('bench-user-' || n)), '{0,before}', '0'), '{0,used}', '1')
+          FROM template t, generate_series(0, $(( seed_subjects - 1 ))) AS n
+            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+        RETURNING tenant_id, subject_id, operation_class, window_start, window_end)
+      INSERT INTO quota_counters (tenant_id, level, owner_id, metric, window_start, window_end, used)
+      SELECT tenant_id, 'subject', subject_id, operation_class, window_start, window_end, 1 FROM seeded
+          ON CONFLICT (tenant_id, level, owner_id, metric, window_start) DO UPDATE SET used = quota_counters.used + 1" >/dev/null \
+      || die "seeding the check subjects failed"
+  fi
+fi
+
 # The budgeted scenarios run on tenant bench-budgets: a tenant-wide request budget, department bench-dept
 # (high priority) with a request budget, both far above what a run uses, and BENCH_BUDGET_SUBJECTS members
 # placed in it through the API as a tenant admin would (only the missing ones: a rerun places none).
-if [[ " $BENCH_SCENARIOS " == *" budgeted "* || " $BENCH_SCENARIOS " == *" reserve-commit "* ]]; then
+if [[ " $ALL_SCENARIOS " == *" budgeted "* || " $ALL_SCENARIOS " == *" reserve-commit "* ]]; then
   budget_admin="$(fetch_token "$BUDGET_ADMIN_ID" "$BUDGET_ADMIN_SECRET")"
   budget_put() { # PATH JSON
     local status
@@ -192,6 +240,24 @@ else
   api_build="not started by scripts/start.sh (no pid file under $TQ_RUN_DIR); build unknown"
 fi
 
+# --- allocations (the API's GC allocation counter during a measured run) ------------------------
+# dotnet-counters samples System.Runtime's dotnet.gc.heap.total_allocated once a second as a rate; the samples
+# of the measured run add up to the bytes the API allocated in it (the attached session allocates a little too).
+counters_start() { # scenario: starts sampling in the background for the measured run
+  COUNTERS_PID=""
+  [ "$BENCH_ALLOCATIONS" = 1 ] && [ -n "$api_pid" ] || return 0
+  rm -f "$RAW/$1-counters.csv"
+  "$COUNTERS" collect -p "$api_pid" --counters 'System.Runtime[dotnet.gc.heap.total_allocated,dotnet.gc.collections]' \
+    --format csv -o "$RAW/$1-counters.csv" --duration "00:00:00:$(seconds_of "$BENCH_DURATION")" >/dev/null 2>&1 &
+  COUNTERS_PID=$!
+}
+counters_bytes_per_request() { # scenario requests: "<bytes allocated per request> <gen0/gen1/gen2 collections>" in the measured run
+  [ -n "$COUNTERS_PID" ] || { echo "- -"; return; }
+  awk -F, -v n="$2" '$3 ~ /^dotnet.gc.heap.total_allocated/ { bytes += $5 }
+    $3 ~ /gen0/ { g0 += $5 } $3 ~ /gen1/ { g1 += $5 } $3 ~ /gen2/ { g2 += $5 }
+    END { if (n > 0 && bytes > 0) printf "%.0f %d/%d/%d", bytes / n, g0, g1, g2; else printf "? ?" }' "$RAW/$1-counters.csv" 2>/dev/null || echo "? ?"
+}
+
 # --- runs --------------------------------------------------------------------------------------
 mkdir -p "$BENCH_RESULTS/$BENCH_RUN_ID"
 RAW="$BENCH_RESULTS/$BENCH_RUN_ID"
@@ -199,7 +265,7 @@ api_log="$TQ_RUN_DIR/api.log"
 api_log_start="$(wc -l <"$api_log" 2>/dev/null || echo 0)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 failed=0
-declare -A LINE CPU RSS
+declare -A LINE CPU RSS ALLOC
 NOISE=()
 
 # The machine should be quiet apart from the stack: measure 3 s of idle load first.
@@ -213,64 +279,110 @@ fi
 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 
-run_wrk() { # scenario phase duration
-  local scenario="$1" phase="$2" duration="$3" out="$RAW/$1-$2.txt" line
+run_wrk() { # scenario label phase duration: wrk runs bench/wrk/<scenario>.lua against $API_URL; results are the label's
+  local scenario="$1" label="$2" phase="$3" duration="$4" out="$RAW/$2-$3.txt" line
   case "$scenario" in
     budgeted|reserve-commit) BENCH_TOKEN="$(fetch_token "$BUDGET_CLIENT_ID" "$BUDGET_CLIENT_SECRET")" || exit 1 ;;
     *) BENCH_TOKEN="$(fetch_token)" || exit 1 ;;
   esac
-  log "$scenario: $phase for $duration ($BENCH_CONNECTIONS connections, $BENCH_THREADS threads)"
-  BENCH_SCENARIO="$scenario" BENCH_PHASE="$phase" \
+  log "$label: $phase for $duration ($BENCH_CONNECTIONS connections, $BENCH_THREADS threads)"
+  BENCH_SCENARIO="$label" BENCH_PHASE="$phase" BENCH_RUN_ID="$KEY_RUN_ID" \
     wrk --latency -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "$duration" --timeout "$BENCH_TIMEOUT" \
         -s "$BENCH_DIR/wrk/$scenario.lua" "$API_URL" >"$out" 2>&1 \
-    || { cat "$out" >&2; die "wrk failed for $scenario ($phase)"; }
+    || { cat "$out" >&2; die "wrk failed for $label ($phase)"; }
   line="$(grep '^BENCH ' "$out" | tail -n 1)"
-  [ -n "$line" ] || { cat "$out" >&2; die "wrk printed no BENCH line for $scenario ($phase)"; }
+  [ -n "$line" ] || { cat "$out" >&2; die "wrk printed no BENCH line for $label ($phase)"; }
   if [ "$(field "$line" non2xx)" != "0" ] || [ "$(field "$line" socket_errors)" != "0" ]; then
     failed=1
-    log "FAILURE in $scenario ($phase): $(field "$line" non2xx) non-2xx answers, $(field "$line" socket_errors) socket errors"
+    log "FAILURE in $label ($phase): $(field "$line" non2xx) non-2xx answers, $(field "$line" socket_errors) socket errors"
     grep '^BENCH_SAMPLE ' "$out" >&2 || true
   fi
   LAST_LINE="$line"
+  [[ "$scenario" =~ ^(consume|consume-1m|hot)$ ]] && consume_ok=$(( consume_ok + $(field "$line" requests) - $(field "$line" non2xx) ))
+  return 0
 }
 
-consume_ok=0
-for scenario in $BENCH_SCENARIOS; do
-  run_wrk "$scenario" warmup "$BENCH_WARMUP"
-  [[ "$scenario" =~ ^(consume|hot)$ ]] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
+# measure SCENARIO [LABEL]: warm-up, then the measured run with the CPU split, the API's memory and its allocations.
+measure() {
+  local scenario="$1" label="${2:-$1}"
+  LABELS+=("$label")
+  run_wrk "$scenario" "$label" warmup "$BENCH_WARMUP"
+  counters_start "$label"
   t0="$(total_ticks)"; b0="$(busy_ticks)"; a0="$(ticks_of $api_pid)"; p0="$(pg_ticks)"; child_ms; w0="$CHILD_MS"; proc_snapshot >"$PROCS_BEFORE"
-  run_wrk "$scenario" measure "$BENCH_DURATION"
+  run_wrk "$scenario" "$label" measure "$BENCH_DURATION"
   t1="$(total_ticks)"; b1="$(busy_ticks)"; a1="$(ticks_of $api_pid)"; p1="$(pg_ticks)"; child_ms; w1="$CHILD_MS"; proc_snapshot >"$PROCS_AFTER"
-  [[ "$scenario" =~ ^(consume|hot)$ ]] && consume_ok=$(( consume_ok + $(field "$LAST_LINE" requests) - $(field "$LAST_LINE" non2xx) ))
   # Shares of the whole machine (all cores = 100%; tick sampling, so roughly): the API process,
   # PostgreSQL, wrk, everything else (other processes, interrupts outside them), idle. A process's
   # system time includes the loopback TCP work done in its context.
   all=$(( t1 - t0 )); api=$(( a1 - a0 )); pg=$(( p1 - p0 )); wrk_t=$(( (w1 - w0) * CLK_TCK / 1000 ))
   rest=$(( (b1 - b0) - api - pg - wrk_t )); [ "$rest" -ge 0 ] || rest=0
-  CPU[$scenario]="$(pct "$api" "$all")/$(pct "$pg" "$all")/$(pct "$wrk_t" "$all")/$(pct "$rest" "$all")/$(pct $(( all - (b1 - b0) )) "$all")"
-  if [ "$(pct "$rest" "$all")" -gt 10 ]; then
-    NOISE+=("$scenario: $(pct "$rest" "$all")% of the machine went to other processes during the measurement (top: $(top_others))")
+  CPU[$label]="$(pct "$api" "$all")/$(pct "$pg" "$all")/$(pct "$wrk_t" "$all")/$(pct "$rest" "$all")/$(pct $(( all - (b1 - b0) )) "$all")"
+  if [ "$(pct "$rest" "$all")" -gt 10 ] && [ -z "$SLOW_PROXY_PID" ]; then
+    NOISE+=("$label: $(pct "$rest" "$all")% of the machine went to other processes during the measurement (top: $(top_others))")
   fi
-  LINE[$scenario]="$LAST_LINE"
+  LINE[$label]="$LAST_LINE"
   # The API's resident memory right after the measured run (issue 9: at most 300 MB).
-  RSS[$scenario]="$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$api_pid/status" 2>/dev/null || echo '?')"
-  log "$scenario: $LAST_LINE"
-done
+  RSS[$label]="$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$api_pid/status" 2>/dev/null || echo '?')"
+  [ -z "$COUNTERS_PID" ] || wait "$COUNTERS_PID" || true
+  ALLOC[$label]="$(counters_bytes_per_request "$label" "$(field "$LAST_LINE" requests)")"
+  log "$label: $LAST_LINE"
+}
+
+consume_ok=0
+LABELS=()
+KEY_RUN_ID="$BENCH_RUN_ID"
+SLOW_PROXY_PID=""
+for scenario in $BENCH_SCENARIOS; do measure "$scenario"; done
+
+# --- a slow database ---------------------------------------------------------------------------
+# A second API process, with the running one's own environment, reaches PostgreSQL through
+# bench/slow-pg/delay_proxy.py, which holds everything sent to the database for BENCH_SLOW_PG_MS:
+# each round trip (a statement, or a batch sent together) costs that much more. The proxy's CPU
+# counts under "other". Consume keys carry "-slow" in their run id.
+SLOW_API_PID=""; SLOW_RAN=""
+stop_slow_stack() {
+  [ -z "$SLOW_API_PID" ] || { kill "$SLOW_API_PID" 2>/dev/null; wait "$SLOW_API_PID" 2>/dev/null; SLOW_API_PID=""; }
+  [ -z "$SLOW_PROXY_PID" ] || { kill "$SLOW_PROXY_PID" 2>/dev/null; wait "$SLOW_PROXY_PID" 2>/dev/null; SLOW_PROXY_PID=""; }
+}
+if [ "$BENCH_SLOW_PG_MS" != 0 ] && [ -n "$BENCH_SLOW_PG_SCENARIOS" ]; then
+  [ -n "$api_pid" ] || die "the slow-database scenarios copy the running API's environment, but its pid is unknown (start the stack with scripts/start.sh)"
+  trap 'stop_slow_stack; rm -f "$CHILD_TIMES" "$PROCS_BEFORE" "$PROCS_AFTER"' EXIT
+  slow_pg_port=$(( TQ_PG_PORT + 100 )); slow_api_url="http://127.0.0.1:$(( TQ_API_PORT + 100 ))"
+  python3 "$BENCH_DIR/slow-pg/delay_proxy.py" --listen-port "$slow_pg_port" --target-port "$TQ_PG_PORT" --delay-ms "$BENCH_SLOW_PG_MS" \
+    >"$RAW/slow-pg-proxy.log" 2>&1 &
+  SLOW_PROXY_PID=$!
+  mapfile -d '' api_environment <"/proc/$api_pid/environ"
+  slow_connection="$(tr '\0' '\n' <"/proc/$api_pid/environ" | sed -n 's/^ConnectionStrings__TenantQuota=//p' | sed "s/Port=$TQ_PG_PORT/Port=$slow_pg_port/")"
+  [[ "$slow_connection" == *"Port=$slow_pg_port"* ]] || die "could not point the running API's connection string at the delaying proxy"
+  (cd "$TQ_STATE_DIR/api" && exec env -i "${api_environment[@]}" "ConnectionStrings__TenantQuota=$slow_connection" \
+     dotnet TenantQuota.Api.dll --urls "$slow_api_url") >"$RAW/slow-pg-api.log" 2>&1 &
+  SLOW_API_PID=$!
+  wait_for_url "$slow_api_url/health/ready" 120 "$SLOW_API_PID" \
+    || { tail -n 20 "$RAW/slow-pg-api.log" >&2; die "the API behind the delaying proxy did not become ready"; }
+  fast_url="$API_URL"; fast_pid="$api_pid"
+  API_URL="$slow_api_url"; api_pid="$SLOW_API_PID"; KEY_RUN_ID="$BENCH_RUN_ID-slow"
+  for scenario in $BENCH_SLOW_PG_SCENARIOS; do measure "$scenario" "$scenario+${BENCH_SLOW_PG_MS}ms"; done
+  SLOW_RAN=1
+  API_URL="$fast_url"; api_pid="$fast_pid"; KEY_RUN_ID="$BENCH_RUN_ID"
+  stop_slow_stack
+fi
 
 # --- consume really recorded? -----------------------------------------------------------------
 verify=""
-if [[ " $BENCH_SCENARIOS " == *" consume "* || " $BENCH_SCENARIOS " == *" hot "* ]] && [ "$BENCH_VERIFY_DB" = "1" ]; then
+if [[ " $ALL_SCENARIOS " =~ \ (consume|consume-1m|hot)\  ]] && [ "$BENCH_VERIFY_DB" = "1" ]; then
   if command -v psql >/dev/null && stored="$(psql -qtAX -h 127.0.0.1 -p "$TQ_PG_PORT" -U postgres -d "$TQ_DB_NAME" \
       -c "SELECT count(*) FROM usage_records WHERE tenant_id = 'bench' AND recorded
             AND idempotency_key LIKE ANY (ARRAY['bench-$BENCH_RUN_ID-warmup-%', 'bench-$BENCH_RUN_ID-measure-%',
-                                          'bench-hot-$BENCH_RUN_ID-warmup-%', 'bench-hot-$BENCH_RUN_ID-measure-%'])" 2>/dev/null)"; then
+                                          'bench-hot-$BENCH_RUN_ID-warmup-%', 'bench-hot-$BENCH_RUN_ID-measure-%',
+                                          'bench-many-$BENCH_RUN_ID-warmup-%', 'bench-many-$BENCH_RUN_ID-measure-%',
+                                          'bench-$BENCH_RUN_ID-slow-%', 'bench-hot-$BENCH_RUN_ID-slow-%', 'bench-many-$BENCH_RUN_ID-slow-%'])" 2>/dev/null)"; then
     # wrk stops with requests in flight: those may be recorded without wrk counting the answer,
     # so the database may hold up to 2 x connections more rows than wrk saw 2xx answers; never fewer.
     if [ "$stored" -lt "$consume_ok" ]; then
       failed=1
-      verify="consume, hot: FAILED, wrk saw $consume_ok 2xx answers but only $stored usage records were stored"
+      verify="consume scenarios: FAILED, wrk saw $consume_ok 2xx answers but only $stored usage records were stored"
     else
-      verify="consume, hot: $consume_ok 2xx answers seen by wrk, $stored usage records stored for run $BENCH_RUN_ID (in-flight at stop: $(( stored - consume_ok )))"
+      verify="consume scenarios: $consume_ok 2xx answers seen by wrk, $stored usage records stored for run $BENCH_RUN_ID (in-flight at stop: $(( stored - consume_ok )))"
     fi
   else
     verify="consume: database not checked (psql could not reach 127.0.0.1:$TQ_PG_PORT as postgres; BENCH_VERIFY_DB=0 skips this)"
@@ -295,11 +407,11 @@ summary="$RAW/summary.txt"
   echo "target:      $API_URL (wrk, API and PostgreSQL share the machine's cores)"
   echo "api:         $api_build"
   echo
-  printf '%-14s %12s %10s %9s %9s %10s %9s %9s %7s  %s\n' scenario requests/s "of ceiling" "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "rss MB" "cpu% api/pg/wrk/other/idle"
-  for s in $BENCH_SCENARIOS; do
+  printf '%-14s %12s %10s %9s %9s %10s %9s %9s %7s %9s %10s  %s\n' scenario requests/s "of ceiling" "p50 ms" "p99 ms" "p99.9 ms" non-2xx sock-err "rss MB" "B/request" "gc 0/1/2" "cpu% api/pg/wrk/other/idle"
+  for s in "${LABELS[@]}"; do
     l="${LINE[$s]}"
-    printf '%-14s %12s %10s %9s %9s %10s %9s %9s %7s  %s\n' "$s" "$(field "$l" rps)" "$(of_ceiling "$(field "$l" rps)")" "$(field "$l" p50_ms)" \
-      "$(field "$l" p99_ms)" "$(field "$l" p999_ms)" "$(field "$l" non2xx)" "$(field "$l" socket_errors)" "${RSS[$s]}" "${CPU[$s]}"
+    printf '%-14s %12s %10s %9s %9s %10s %9s %9s %7s %9s %10s  %s\n' "$s" "$(field "$l" rps)" "$(of_ceiling "$(field "$l" rps)")" "$(field "$l" p50_ms)" \
+      "$(field "$l" p99_ms)" "$(field "$l" p999_ms)" "$(field "$l" non2xx)" "$(field "$l" socket_errors)" "${RSS[$s]}" ${ALLOC[$s]} "${CPU[$s]}"
   done
   [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s (each pair is a reserve and a commit)"
   echo
@@ -308,7 +420,7 @@ summary="$RAW/summary.txt"
   echo "api.log:     $api_log_errors fail/crit and $api_log_warnings warn entries during the run ($api_log)"
   echo "raw output:  $RAW/"
   echo
-  for s in $BENCH_SCENARIOS; do echo "${LINE[$s]}"; done
+  for s in "${LABELS[@]}"; do echo "${LINE[$s]}"; done
   [ "$failed" = 0 ] && echo "RESULT: ok" || echo "RESULT: FAILED (non-2xx answers, socket errors or lost records; see above and $RAW/)"
 } >"$summary"
 cp "$summary" "$BENCH_RESULTS/latest.txt"
@@ -326,13 +438,15 @@ if [ "$BENCH_WRITE_DOC" = 1 ] && [ "$failed" = 0 ]; then
     echo "- Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -m | awk '/^Mem:/{print $2}') MB RAM; wrk, the API and PostgreSQL (fsync on, synchronous_commit on) share the cores"
     echo "- Load: wrk $BENCH_THREADS threads, $BENCH_CONNECTIONS connections, warm-up $BENCH_WARMUP and $BENCH_DURATION measured per scenario"
     echo
-    echo "| scenario | requests/s | of the JWT ceiling | p50 ms | p99 ms | p99.9 ms | API RSS MB | cpu % api / pg / wrk / other / idle |"
-    echo "|---|---|---|---|---|---|---|---|"
-    for s in $BENCH_SCENARIOS; do
+    echo "| scenario | requests/s | of the JWT ceiling | p50 ms | p99 ms | p99.9 ms | API RSS MB | allocated B/request | GCs gen0/1/2 | cpu % api / pg / wrk / other / idle |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    for s in "${LABELS[@]}"; do
       l="${LINE[$s]}"
-      echo "| $s | $(field "$l" rps) | $(of_ceiling "$(field "$l" rps)") | $(field "$l" p50_ms) | $(field "$l" p99_ms) | $(field "$l" p999_ms) | ${RSS[$s]} | ${CPU[$s]} |"
+      set -- ${ALLOC[$s]}
+      echo "| $s | $(field "$l" rps) | $(of_ceiling "$(field "$l" rps)") | $(field "$l" p50_ms) | $(field "$l" p99_ms) | $(field "$l" p999_ms) | ${RSS[$s]} | $1 | $2 | ${CPU[$s]} |"
     done
     echo
+    [ -z "$SLOW_RAN" ] || echo "Rows ending in +${BENCH_SLOW_PG_MS}ms: a second API process whose every round trip to PostgreSQL is held ${BENCH_SLOW_PG_MS} ms by bench/slow-pg/delay_proxy.py (about 0.5 ms more from the proxy itself); the proxy's CPU is under other."
     [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit counts both calls: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s."
     [ -z "$verify" ] || echo "$verify."
     for n in "${NOISE[@]}"; do echo "Noisy machine: $n."; done

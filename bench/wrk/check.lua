@@ -1,9 +1,9 @@
 -- Check: POST /v1/entitlements/check, background_indexing, quantity 1, subjects
--- bench-user-0 .. bench-user-(BENCH_CHECK_SUBJECTS-1) in turn (threads striped), so reads spread
+-- bench-user-0 .. bench-user-(BENCH_CHECK_SUBJECTS-1) in turn (threads striped), each with a seeded counter, so reads spread
 -- over many counter rows. Records nothing. Requests are prebuilt in init() to keep wrk cheap.
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
-local subjects = tonumber(os.getenv("BENCH_CHECK_SUBJECTS") or "5000")
+local subjects = tonumber(os.getenv("BENCH_CHECK_SUBJECTS") or "1000")
 wrk.method = "POST"
 wrk.path = "/v1/entitlements/check"
 wrk.headers["Content-Type"] = "application/json"

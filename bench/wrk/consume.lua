@@ -4,4 +4,4 @@
 -- so no single counter row is hot and none gets near the hard limit in a run.
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
-bench.consume_load("bench", "bench-consumer-", "background_indexing", tonumber(os.getenv("BENCH_CONSUME_SUBJECTS") or "20000"))
+bench.consume_load("bench", "bench-consumer-", "background_indexing", tonumber(os.getenv("BENCH_CONSUME_SUBJECTS") or "1000"))
