@@ -71,18 +71,25 @@ public sealed class ConcurrencyTests : IAsyncLifetime
     /// Consumes that arrive together are charged in one transaction (GroupedConsumes); one that the database refuses
     /// (here a trigger refuses its record) must fail alone, and every other one be recorded and counted once.
     /// </summary>
-    [Fact]
-    public async Task One_consume_the_database_refuses_fails_alone_and_the_others_are_recorded()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task One_consume_the_database_refuses_fails_alone_and_the_others_are_recorded(bool atCommit)
     {
         var tenant = await _first.CreateTenantAsync("enterprise");
         var clients = Clients(tenant);
-        await ApiHost.Database.Scalar<object>("""
+        // Refused when its record is written, or only when its transaction commits (a deferred constraint trigger):
+        // then nobody may have been answered before the commit's own answer came back.
+        var trigger = atCommit
+            ? "CREATE CONSTRAINT TRIGGER test_refuse_poisoned_record AFTER INSERT ON usage_records DEFERRABLE INITIALLY DEFERRED"
+            : "CREATE TRIGGER test_refuse_poisoned_record BEFORE INSERT ON usage_records";
+        await ApiHost.Database.Scalar<object>($"""
             CREATE OR REPLACE FUNCTION test_refuse_poisoned_record() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF NEW.idempotency_key LIKE 'poisoned-%' THEN RAISE EXCEPTION 'refused %', NEW.idempotency_key USING ERRCODE = 'check_violation'; END IF;
                 RETURN NEW;
             END $$;
-            CREATE TRIGGER test_refuse_poisoned_record BEFORE INSERT ON usage_records FOR EACH ROW EXECUTE FUNCTION test_refuse_poisoned_record();
+            {trigger} FOR EACH ROW EXECUTE FUNCTION test_refuse_poisoned_record();
             """);
         try
         {

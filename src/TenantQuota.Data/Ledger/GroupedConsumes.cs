@@ -5,8 +5,8 @@ using TenantQuota.Domain.Matrix;
 namespace TenantQuota.Data;
 
 /// <summary>
-/// Consumes that arrive together, charged in one transaction (group commit, docs/decisions/0016): one
-/// commit, and three round trips, for the whole group instead of one function call each. The database stays the
+/// Consumes that arrive together, charged in one transaction (group commit, docs/decisions/0016): two round
+/// trips, the second ending in the commit, for the whole group instead of one function call each. The database stays the
 /// arbiter: every counter the group touches is locked first (in tq_apply_lines' global order, so a group and
 /// a single charge never wait on each other in a cycle), each consume is then decided in arrival order
 /// against the locked counts by the same ceiling rule tq_apply_lines applies, and the counters, usage
@@ -48,17 +48,31 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
 
     private async Task<IReadOnlyList<ChargeResult?>> ChargeOnceAsync(IReadOnlyList<ChargeCommand> charges, CancellationToken cancellationToken)
     {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await ChargeInTransactionAsync(connection, charges, cancellationToken);
+        }
+        catch
+        {
+            await RollBackAsync(connection);
+            throw;
+        }
+    }
+
+    // The transaction is begun and committed in SQL, inside the batches, so that the commit costs no round trip of its own.
+    private static async Task<IReadOnlyList<ChargeResult?>> ChargeInTransactionAsync(NpgsqlConnection connection, IReadOnlyList<ChargeCommand> charges,
+        CancellationToken cancellationToken)
+    {
         var results = new ChargeResult?[charges.Count];
         var keys = charges.Select(c => c.Lines.Select(l => CounterKey.Of(c.Tenant.Id, l)).ToArray()).ToArray();
         var tenants = charges.Select(c => c.Tenant.Id).Distinct(StringComparer.Ordinal).ToArray();
-
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var versions = new Dictionary<string, long>(StringComparer.Ordinal);
         var used = new HashSet<int>();
         var counted = new Dictionary<CounterKey, long>();
-        await using (var batch = new NpgsqlBatch(connection, transaction))
+        await using (var batch = new NpgsqlBatch(connection))
         {
+            batch.BatchCommands.Add(Statement("BEGIN"));
             batch.BatchCommands.Add(Statement(LockTenantsSql, Array(tenants)));
             batch.BatchCommands.Add(Statement(VersionsSql, Array(tenants)));
             batch.BatchCommands.Add(Statement(UsedKeysSql, Array(charges.Select(c => c.Tenant.Id)), Array(charges.Select(c => c.IdempotencyKey))));
@@ -66,6 +80,7 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
             batch.BatchCommands.Add(Statement(LockCountersSql, Array(counters.Select(k => k.Tenant)), Array(counters.Select(k => k.Level)),
                 Array(counters.Select(k => k.Owner)), Array(counters.Select(k => k.Metric)), Array(counters.Select(k => k.WindowStart)),
                 Array(counters.Select(k => k.WindowEnd))));
+            // The reader starts at the tenant locks: BEGIN has no result set.
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) { }
             await reader.NextResultAsync(cancellationToken);
@@ -101,31 +116,46 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
             decided.Add((i, before, applied));
         }
 
-        if (decided.Count > 0)
+        // The records, the counters and the commit in one round trip: if a statement fails, PostgreSQL skips the rest
+        // of the batch, the commit included, and the error reaches us (the caller rolls back). Every result is read,
+        // the commit's last, before anyone is answered.
+        var ids = new Dictionary<(string, string), long>();
+        await using (var batch = new NpgsqlBatch(connection))
         {
-            var ids = new Dictionary<(string, string), long>();
-            await using (var batch = new NpgsqlBatch(connection, transaction))
-            {
-                batch.BatchCommands.Add(InsertRecords(charges, decided));
-                if (changes.Count > 0)
-                    batch.BatchCommands.Add(Statement(AddToCountersSql, Array(changes.Keys.Select(k => k.Tenant)), Array(changes.Keys.Select(k => k.Level)),
-                        Array(changes.Keys.Select(k => k.Owner)), Array(changes.Keys.Select(k => k.Metric)), Array(changes.Keys.Select(k => k.WindowStart)),
-                        Array(changes.Values)));
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            if (decided.Count > 0) batch.BatchCommands.Add(InsertRecords(charges, decided));
+            if (changes.Count > 0)
+                batch.BatchCommands.Add(Statement(AddToCountersSql, Array(changes.Keys.Select(k => k.Tenant)), Array(changes.Keys.Select(k => k.Level)),
+                    Array(changes.Keys.Select(k => k.Owner)), Array(changes.Keys.Select(k => k.Metric)), Array(changes.Keys.Select(k => k.WindowStart)),
+                    Array(changes.Values)));
+            batch.BatchCommands.Add(Statement("COMMIT"));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            if (decided.Count > 0)
                 while (await reader.ReadAsync(cancellationToken)) ids[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
-            }
-            await transaction.CommitAsync(cancellationToken);
-            foreach (var (index, before, applied) in decided)
-            {
-                var charge = charges[index];
-                var record = new ChargeRecord(ids[(charge.Tenant.Id, charge.IdempotencyKey)].ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    charge.SubjectId, charge.OperationClass, charge.Quantity, applied, charge.Model, charge.InputTokens, charge.OutputTokens,
-                    charge.CostMicroUsd, charge.Tenant.Tier, Status: null, ExpiresAt: null, charge.Lines, before, new long[before.Length]);
-                results[index] = new ChargeResult(applied ? ChargeOutcome.Recorded : ChargeOutcome.Denied, record);
-            }
+            while (await reader.NextResultAsync(cancellationToken)) { } // to the end: the counters' and the commit's completion
         }
-        else await transaction.CommitAsync(cancellationToken);
+        foreach (var (index, before, applied) in decided)
+        {
+            var charge = charges[index];
+            var record = new ChargeRecord(ids[(charge.Tenant.Id, charge.IdempotencyKey)].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                charge.SubjectId, charge.OperationClass, charge.Quantity, applied, charge.Model, charge.InputTokens, charge.OutputTokens,
+                charge.CostMicroUsd, charge.Tenant.Tier, Status: null, ExpiresAt: null, charge.Lines, before, new long[before.Length]);
+            results[index] = new ChargeResult(applied ? ChargeOutcome.Recorded : ChargeOutcome.Denied, record);
+        }
         return results;
+    }
+
+    /// <summary>Ends a transaction a failed statement left open; a broken connection is not pooled again, so its failure is ignored.</summary>
+    private static async Task RollBackAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open) return;
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+        }
     }
 
     private static NpgsqlBatchCommand InsertRecords(IReadOnlyList<ChargeCommand> charges, List<(int Index, long[] Before, bool Applied)> decided)
