@@ -51,6 +51,24 @@ public sealed class BudgetsTests(ApiHostFixture fixture) : IClassFixture<ApiHost
     }
 
     [Fact]
+    public async Task People_asking_together_are_each_charged_to_their_own_department()
+    {
+        // Subject rows of requests that arrive together are read in one statement: each request must get its own person's row.
+        var t = await TenantAsync();
+        await Department(t, "sales", new { name = "Sales", budget = Requests(1000) });
+        await Department(t, "support", new { name = "Support", budget = Requests(1000) });
+        var people = Enumerable.Range(0, 16).Select(i => (Subject: $"p{i}", Department: i % 2 == 0 ? "sales" : "support")).ToList();
+        foreach (var person in people) await Place(t, person.Subject, person.Department);
+
+        var answers = await Task.WhenAll(people.SelectMany(person => Enumerable.Repeat(person, 10))
+            .Select(async person => (person.Department, Answer: await Consume(t, person.Subject))));
+
+        Assert.All(answers, a => Assert.Equal(a.Department, (string)Level(a.Answer, "department")["id"]!));
+        Assert.Equal("sales=80,support=80", await ApiHost.Database.Scalar<string>(
+            "SELECT string_agg(owner_id || '=' || used, ',' ORDER BY owner_id) FROM quota_counters WHERE tenant_id = $1 AND level = 'department'", t.Id));
+    }
+
+    [Fact]
     public async Task Each_department_meets_its_own_over_quota_action()
     {
         var t = await TenantAsync();

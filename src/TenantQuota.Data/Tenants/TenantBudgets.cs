@@ -15,8 +15,15 @@ public sealed record SubjectRow(string SubjectId, string? DepartmentId, JsonObje
 /// change is a <see cref="TenantChange"/> with its audit entry; those the hot path caches (the budget and the
 /// departments, and whether the tenant has subject rows at all) bump the tenant's version.
 /// </summary>
-public sealed class TenantBudgets(NpgsqlDataSource db)
+public sealed class TenantBudgets(NpgsqlDataSource db) : IAsyncDisposable
 {
+    // Subject rows are read on the hot path of every request of a tenant that has them: those that arrive together
+    // are read in one statement, as checks are (docs/decisions/0016).
+    private readonly GroupRunner<(string TenantId, string SubjectId), SubjectRow?> _subjectReads =
+        new((keys, cancellationToken) => FindSubjectsAsync(db, keys, cancellationToken), lanes: 2, maxGroup: 256);
+
+    public ValueTask DisposeAsync() => _subjectReads.DisposeAsync();
+
     public async Task<JsonObject?> GetTenantBudgetAsync(string tenantId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("SELECT budget::text FROM tenants WHERE id = $1");
@@ -64,16 +71,28 @@ public sealed class TenantBudgets(NpgsqlDataSource db)
     }
 
     /// <summary>A subject's own row, or null when nobody said anything about the subject.</summary>
-    public async Task<SubjectRow?> FindSubjectAsync(string tenantId, string subjectId, CancellationToken cancellationToken)
+    public Task<SubjectRow?> FindSubjectAsync(string tenantId, string subjectId, CancellationToken cancellationToken) =>
+        _subjectReads.RunAsync((tenantId, subjectId));
+
+    private static async Task<IReadOnlyList<SubjectRow?>> FindSubjectsAsync(
+        NpgsqlDataSource db, IReadOnlyList<(string TenantId, string SubjectId)> keys, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT department_id, overrides::text, models::text FROM subjects WHERE tenant_id = $1 AND subject_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        command.Parameters.Add(new NpgsqlParameter { Value = subjectId });
+        await using var command = db.CreateCommand("""
+            SELECT k.ord, s.department_id, s.overrides::text, s.models::text
+              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k (tenant_id, subject_id, ord)
+              JOIN subjects s ON s.tenant_id = k.tenant_id AND s.subject_id = k.subject_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.TenantId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.SubjectId).ToArray() });
+        var rows = new SubjectRow?[keys.Count];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new SubjectRow(subjectId, reader.IsDBNull(0) ? null : reader.GetString(0), JsonNode.Parse(reader.GetString(1))!.AsObject(),
-                reader.IsDBNull(2) ? null : Models(JsonNode.Parse(reader.GetString(2))))
-            : null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var index = (int)reader.GetInt64(0) - 1;
+            rows[index] = new SubjectRow(keys[index].SubjectId, reader.IsDBNull(1) ? null : reader.GetString(1),
+                JsonNode.Parse(reader.GetString(2))!.AsObject(), reader.IsDBNull(3) ? null : Models(JsonNode.Parse(reader.GetString(3))));
+        }
+        return rows;
     }
 
     /// <summary>
