@@ -27,7 +27,7 @@ BENCH_THREADS="${BENCH_THREADS:-2}"
 BENCH_WARMUP="${BENCH_WARMUP:-30s}"
 BENCH_DURATION="${BENCH_DURATION:-30s}"
 BENCH_TIMEOUT="${BENCH_TIMEOUT:-5s}"
-BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling-noauth ceiling check check-1m consume consume-1m hot budgeted reserve-commit}"
+BENCH_SCENARIOS="${BENCH_SCENARIOS:-ceiling-noauth ceiling check check-1m check-warn consume consume-1m hot budgeted reserve-commit}"
 BENCH_WRITE_DOC="${BENCH_WRITE_DOC:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 0 || echo 1)}"
 BENCH_CHECK_SUBJECTS="${BENCH_CHECK_SUBJECTS:-1000}"
 BENCH_CONSUME_SUBJECTS="${BENCH_CONSUME_SUBJECTS:-1000}"
@@ -122,39 +122,45 @@ preflight consume -H 'Content-Type: application/json' \
   -d "{\"subjectId\":\"bench-preflight\",\"operationClass\":\"background_indexing\",\"quantity\":1,\"idempotencyKey\":\"bench-$BENCH_RUN_ID-preflight\"}" \
   "$API_URL/v1/entitlements/consume"
 
-# The check subjects bench-user-0 .. bench-user-(N-1) each have a counter in the current window (N: the million of
-# the -1m scenarios when one runs, else BENCH_CHECK_SUBJECTS): a usage record of 1 each, written in SQL as a consume
-# would write it (the preflight's record is the template, so window, tier and limits are the API's own), and the
-# counter it moves. Keys "bench-seed-<month>-<n>": a month is seeded once; a bigger N adds only the missing subjects.
+# Seeded subjects: each gets a usage record and the counter it moves in the current window, written in SQL as a
+# consume would write them (the preflight's record is the template, so window, tier and limits are the API's own).
+# Keys "<key prefix>-<month>-<n>": a month is seeded once; a bigger count adds only the missing subjects.
+#   bench-user-0 .. (N-1), 1 each: the check subjects (N: the million of the -1m scenarios when one runs, else
+#     BENCH_CHECK_SUBJECTS);
+#   bench-warn-0 .. 999, halfway between the soft and the hard limit: check-warn's, whose every answer carries copy.
 psql_bench() { psql -qtAX -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$TQ_PG_PORT" -U postgres -d "$TQ_DB_NAME" "$@"; }
-if [[ " $ALL_SCENARIOS " =~ \ (check|check-1m|consume-1m)\  ]]; then
-  seed_subjects="$BENCH_CHECK_SUBJECTS"
-  [[ " $ALL_SCENARIOS " =~ -1m\  ]] && seed_subjects=$(( BENCH_MANY_SUBJECTS > seed_subjects ? BENCH_MANY_SUBJECTS : seed_subjects ))
-  command -v psql >/dev/null || die "seeding the check subjects needs psql (as postgres on 127.0.0.1:$TQ_PG_PORT)"
+seed_subjects() { # SUBJECT_PREFIX KEY_PREFIX COUNT QUANTITY_SQL (an expression of the template row t)
+  local subject="$1" key="$2" count="$3" quantity="$4" template last_key
+  command -v psql >/dev/null || die "seeding the benchmark subjects needs psql (as postgres on 127.0.0.1:$TQ_PG_PORT)"
   template="tenant_id = 'bench' AND idempotency_key = 'bench-$BENCH_RUN_ID-preflight'"
-  last_key="$(psql_bench -c "SELECT 'bench-seed-' || to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM') || '-$(( seed_subjects - 1 ))' FROM usage_records WHERE $template")" \
+  last_key="$(psql_bench -c "SELECT '$key-' || to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM') || '-$(( count - 1 ))' FROM usage_records WHERE $template")" \
     || die "could not read the preflight's usage record (psql as postgres on 127.0.0.1:$TQ_PG_PORT)"
   [ -n "$last_key" ] || die "the preflight consume left no usage record to seed from"
-  if [ -z "$(psql_bench -c "SELECT 1 FROM usage_records WHERE tenant_id = 'bench' AND idempotency_key = '$last_key'")" ]; then
-    log "seeding counters for $seed_subjects subjects bench-user-* in the current window (once a month; a million takes about a minute)"
-    psql_bench -c "
-      WITH template AS (SELECT * FROM usage_records WHERE $template),
-      seeded AS (
-        INSERT INTO usage_records (tenant_id, idempotency_key, subject_id, operation_class, quantity, recorded, used_before, tier,
-                                   matrix_version, soft_limit, hard_limit, over_quota, fallback_class, window_start, window_end, created_at, charges)
-        SELECT t.tenant_id, 'bench-seed-' || to_char(t.window_start AT TIME ZONE 'UTC', 'YYYY-MM') || '-' || n, 'bench-user-' || n,
-               t.operation_class, 1, true, 0, t.tier, t.matrix_version, t.soft_limit, t.hard_limit, t.over_quota, t.fallback_class,
-               t.window_start, t.window_end, now(),
-               jsonb_set(jsonb_set(jsonb_set(t.charges, '{0,owner}', to_jsonb('bench-user-' || n)), '{0,before}', '0'), '{0,used}', '1')
-          FROM template t, generate_series(0, $(( seed_subjects - 1 ))) AS n
-            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-        RETURNING tenant_id, subject_id, operation_class, window_start, window_end)
-      INSERT INTO quota_counters (tenant_id, level, owner_id, metric, window_start, window_end, used)
-      SELECT tenant_id, 'subject', subject_id, operation_class, window_start, window_end, 1 FROM seeded
-          ON CONFLICT (tenant_id, level, owner_id, metric, window_start) DO UPDATE SET used = quota_counters.used + 1" >/dev/null \
-      || die "seeding the check subjects failed"
-  fi
+  [ -z "$(psql_bench -c "SELECT 1 FROM usage_records WHERE tenant_id = 'bench' AND idempotency_key = '$last_key'")" ] || return 0
+  log "seeding counters for $count subjects $subject* in the current window (once a month; a million takes about a minute)"
+  psql_bench -c "
+    WITH template AS (SELECT * FROM usage_records WHERE $template),
+    seeded AS (
+      INSERT INTO usage_records (tenant_id, idempotency_key, subject_id, operation_class, quantity, recorded, used_before, tier,
+                                 matrix_version, soft_limit, hard_limit, over_quota, fallback_class, window_start, window_end, created_at, charges)
+      SELECT t.tenant_id, '$key-' || to_char(t.window_start AT TIME ZONE 'UTC', 'YYYY-MM') || '-' || n, '$subject' || n,
+             t.operation_class, $quantity, true, 0, t.tier, t.matrix_version, t.soft_limit, t.hard_limit, t.over_quota, t.fallback_class,
+             t.window_start, t.window_end, now(),
+             jsonb_set(jsonb_set(jsonb_set(t.charges, '{0,owner}', to_jsonb('$subject' || n)), '{0,before}', '0'), '{0,used}', to_jsonb($quantity))
+        FROM template t, generate_series(0, $(( count - 1 ))) AS n
+          ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+      RETURNING tenant_id, subject_id, operation_class, window_start, window_end, quantity)
+    INSERT INTO quota_counters (tenant_id, level, owner_id, metric, window_start, window_end, used)
+    SELECT tenant_id, 'subject', subject_id, operation_class, window_start, window_end, quantity FROM seeded
+        ON CONFLICT (tenant_id, level, owner_id, metric, window_start) DO UPDATE SET used = quota_counters.used + EXCLUDED.used" >/dev/null \
+    || die "seeding the benchmark subjects $subject* failed"
+}
+if [[ " $ALL_SCENARIOS " =~ \ (check|check-1m|consume-1m)\  ]]; then
+  check_subjects="$BENCH_CHECK_SUBJECTS"
+  [[ " $ALL_SCENARIOS " =~ -1m\  ]] && check_subjects=$(( BENCH_MANY_SUBJECTS > check_subjects ? BENCH_MANY_SUBJECTS : check_subjects ))
+  seed_subjects bench-user- bench-seed "$check_subjects" 1
 fi
+[[ " $ALL_SCENARIOS " == *" check-warn "* ]] && seed_subjects bench-warn- bench-seed-warn 1000 "(t.soft_limit + t.hard_limit) / 2"
 
 # The budgeted scenarios run on tenant bench-budgets: a tenant-wide request budget, department bench-dept
 # (high priority) with a request budget, both far above what a run uses, and BENCH_BUDGET_SUBJECTS members

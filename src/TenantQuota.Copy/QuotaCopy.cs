@@ -182,13 +182,22 @@ public sealed class QuotaCopy
 
     private static ScriptObject Forms(WordForms forms) => new() { ["one"] = forms.One, ["other"] = forms.Other };
 
+    // A new template context builds every builtin function object again: most of what rendering an answer's copy
+    // allocated (about 130 KB per answer, docs/performance.md). Scriban lets a context be reset and reused on the
+    // thread that made it, so each thread keeps one; a render that throws leaves its context behind.
+    [ThreadStatic] private static TemplateContext? _context;
+
     private static string Render(Template template, ScriptObject model, LocaleCopy copy)
     {
         // Strict: an unknown name, or a member of something absent, is an error, not an empty string.
-        var context = new TemplateContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 100 };
+        var context = _context ?? new TemplateContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 100 };
+        _context = null;
+        context.Reset();
         context.PushGlobal(copy.Functions);
         context.PushGlobal(model);
         var text = template.Render(context);
+        context.Reset(); // keeps no model alive
+        _context = context;
         return Spaces.Replace(text, " ").Trim(); // an {{ if }} left out leaves no double space behind
     }
 

@@ -52,6 +52,21 @@ public sealed class QuotaCopyTests
     }
 
     [Fact]
+    public void Answers_rendered_one_after_another_and_side_by_side_each_keep_their_own_words()
+    {
+        // Each thread renders with one reused template context: nothing of one answer may leak into the next.
+        var stages = new[] { (QuotaStage.Nudge, 7L, "3 summaries left today"), (QuotaStage.SoftLimit, 8L, "Solo te quedan 2 resúmenes hoy"),
+                             (QuotaStage.FinalWarning, 9L, "Almost out: 1 summary left today") };
+        var rendered = Enumerable.Range(0, 600).AsParallel().WithDegreeOfParallelism(4).Select(i =>
+        {
+            var (stage, used, title) = stages[i % stages.Length];
+            return (Expected: title, Title: Render(title.StartsWith("Solo", StringComparison.Ordinal) ? "es" : "en", stage, "free", "summaries", used).Title);
+        }).ToList();
+
+        Assert.All(rendered, r => Assert.Equal(r.Expected, r.Title));
+    }
+
+    [Fact]
     public void Degrade_names_the_cheaper_class_that_still_works()
     {
         var en = Render("en", QuotaStage.Stop, "free", "drafts", 20, denied: true);
