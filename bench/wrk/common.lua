@@ -97,3 +97,25 @@ function bench.get_load(path)
     return req
   end
 end
+
+-- A check load: POST /v1/entitlements/check, background_indexing, quantity 1, subjects <subject_prefix>0 ..
+-- <subject_prefix>(subjects-1) in turn (threads striped). Requests are prebuilt in init() to keep wrk cheap.
+-- Defines wrk's init and request.
+function bench.check_load(subject_prefix, subjects)
+  wrk.method = "POST"
+  wrk.path = "/v1/entitlements/check"
+  wrk.headers["Content-Type"] = "application/json"
+  local reqs = {}
+  local count = 0
+  local i = 0
+  function init(args)
+    for n = thread_id, subjects - 1, bench.threads do
+      count = count + 1
+      reqs[count] = wrk.format(nil, nil, nil, '{"subjectId":"' .. subject_prefix .. n .. '","operationClass":"background_indexing","quantity":1}')
+    end
+  end
+  function request()
+    i = i % count + 1
+    return reqs[i]
+  end
+end
