@@ -68,7 +68,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Consumes that arrive together are charged in one transaction (GroupedConsumes); one that the database refuses
+    /// Consumes that arrive together are charged in one transaction (GroupedCharges); one that the database refuses
     /// (here a trigger refuses its record) must fail alone, and every other one be recorded and counted once.
     /// </summary>
     [Theory]

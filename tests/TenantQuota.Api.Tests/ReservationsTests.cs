@@ -35,6 +35,27 @@ public sealed class ReservationsTests(ApiHostFixture fixture) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task Reserves_and_consumes_arriving_together_under_one_key_each_happen_once()
+    {
+        // Charges that arrive together are written in one transaction (GroupedCharges); a reserve's key and a consume's
+        // are apart, as they are one by one: each happens once, every repeat answers the first, and holds are not used.
+        var tenant = await _host.CreateTenantAsync("team");
+        var backend = _host.Client(TestTokens.For(tenant, "quota.check", "quota.consume"));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => i % 2 == 0
+            ? backend.ReserveAsync(Reserve("same-key", 3))
+            : backend.ConsumeAsync(new { subjectId = "ana", operationClass = "summaries", quantity = 2, idempotencyKey = "same-key" })));
+
+        var reserves = answers.Where((_, i) => i % 2 == 0).ToList();
+        var consumes = answers.Where((_, i) => i % 2 == 1).ToList();
+        Assert.Single(reserves.Select(a => (string)a.Json["reservationId"]!).Distinct());
+        Assert.Single(reserves, a => !(bool)a.Json["duplicate"]!);
+        Assert.Single(consumes, a => !(bool)a.Json["duplicate"]!);
+        Assert.All(answers, a => Assert.Equal((200, true), (a.Status, a.Allowed)));
+        Assert.Equal("2/3", await ApiHost.Database.Scalar<string>(
+            "SELECT used || '/' || reserved FROM quota_counters WHERE tenant_id = $1 AND level = 'subject' AND owner_id = 'ana'", tenant));
+    }
+
+    [Fact]
     public async Task Committing_more_than_the_estimate_passes_the_hard_limit_and_an_overage_cell_bills_the_excess()
     {
         var blocked = await BackendAsync("free");

@@ -46,13 +46,13 @@ public sealed class QuotaLedger : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _db;
     private readonly GroupRunner<CounterRead, long[]?> _reads;
-    private readonly GroupRunner<ChargeCommand, ChargeResult?> _consumes;
+    private readonly GroupRunner<ChargeCommand, ChargeResult?> _charges;
 
     public QuotaLedger(NpgsqlDataSource db)
     {
         _db = db;
         _reads = new GroupRunner<CounterRead, long[]?>(ReadCountedAsync, lanes: Lanes, maxGroup: 256);
-        _consumes = new GroupRunner<ChargeCommand, ChargeResult?>(new GroupedConsumes(db).ChargeAsync, lanes: Lanes, maxGroup: 256);
+        _charges = new GroupRunner<ChargeCommand, ChargeResult?>(new GroupedCharges(db).ChargeAsync, lanes: Lanes, maxGroup: 256);
     }
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed class QuotaLedger : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _reads.DisposeAsync();
-        await _consumes.DisposeAsync();
+        await _charges.DisposeAsync();
     }
 
     // A window counts every counter row from its first bucket to its current one: one row for a calendar window,
@@ -168,13 +168,13 @@ public sealed class QuotaLedger : IAsyncDisposable
     private sealed record CounterRead(TenantSnapshot Tenant, IReadOnlyList<LevelCharge> Lines);
 
     /// <summary>
-    /// A consume or reserve over every level at once. Plain consumes that arrive together are charged in one
-    /// transaction (GroupedConsumes); the rest, and what a group leaves, one tq_charge call each. Two requests racing
+    /// A consume or reserve over every level at once. Plain consumes and reserves that arrive together are charged in one
+    /// transaction (GroupedCharges); the rest, and what a group leaves, one tq_charge call each. Two requests racing
     /// with one new key: the loser's transaction fails on the unique key and rolls back whole; on retry it finds the
     /// winner's row.
     /// </summary>
     public async Task<ChargeResult> ChargeAsync(ChargeCommand charge, CancellationToken cancellationToken) =>
-        GroupedConsumes.Fits(charge) && await _consumes.RunAsync(charge) is { } grouped ? grouped : await ChargeAloneAsync(charge, cancellationToken);
+        GroupedCharges.Fits(charge) && await _charges.RunAsync(charge) is { } grouped ? grouped : await ChargeAloneAsync(charge, cancellationToken);
 
     private async Task<ChargeResult> ChargeAloneAsync(ChargeCommand charge, CancellationToken cancellationToken)
     {

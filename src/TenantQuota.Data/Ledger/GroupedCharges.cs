@@ -5,21 +5,22 @@ using TenantQuota.Domain.Matrix;
 namespace TenantQuota.Data;
 
 /// <summary>
-/// Consumes that arrive together, charged in one transaction (group commit, docs/decisions/0016): two round
-/// trips, the second ending in the commit, for the whole group instead of one function call each. The database stays the
+/// Consumes and reserves that arrive together, charged in one transaction (group commit, docs/decisions/0016): two
+/// round trips, the second ending in the commit, for the whole group instead of one function call each. The database stays the
 /// arbiter: every counter the group touches is locked first (in tq_apply_lines' global order, so a group and
 /// a single charge never wait on each other in a cycle), each consume is then decided in arrival order
 /// against the locked counts by the same ceiling rule tq_apply_lines applies, and the counters, usage
-/// records and billing outbox rows are written before the one commit; no caller hears an answer before it.
-/// Only plain consumes are grouped (calendar windows, no burst); anything a group cannot answer
+/// records, billing outbox rows and reservations are written before the one commit; no caller hears an answer
+/// before it. A consume changes what counters have used, a reserve what they hold, exactly as tq_charge does.
+/// Only charges over calendar counters without burst are grouped; anything a group cannot answer
 /// (a key used before, a key twice in the group) is answered alone, by tq_charge, once the group is committed,
 /// and a group that fails on the database as a whole is run again, then alone, item by item, so one bad
 /// item never fails the others.
 /// </summary>
-internal sealed class GroupedConsumes(NpgsqlDataSource db)
+internal sealed class GroupedCharges(NpgsqlDataSource db)
 {
-    /// <summary>Whether a charge can be grouped: a consume over calendar counters without burst allowances.</summary>
-    public static bool Fits(ChargeCommand charge) => !charge.Reserve && charge.Lines.All(l => !l.Window.IsRolling && l.Burst is null);
+    /// <summary>Whether a charge can be grouped: a consume or reserve over calendar counters without burst allowances.</summary>
+    public static bool Fits(ChargeCommand charge) => charge.Lines.All(l => !l.Window.IsRolling && l.Burst is null);
 
     /// <summary>Per charge, its result, or null: charge it alone (tq_charge), now that this group is committed.</summary>
     public async Task<IReadOnlyList<ChargeResult?>> ChargeAsync(IReadOnlyList<ChargeCommand> charges, CancellationToken cancellationToken)
@@ -75,7 +76,8 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
             batch.BatchCommands.Add(Statement("BEGIN"));
             batch.BatchCommands.Add(Statement(LockTenantsSql, Array(tenants)));
             batch.BatchCommands.Add(Statement(VersionsSql, Array(tenants)));
-            batch.BatchCommands.Add(Statement(UsedKeysSql, Array(charges.Select(c => c.Tenant.Id)), Array(charges.Select(c => c.IdempotencyKey))));
+            batch.BatchCommands.Add(Statement(UsedKeysSql, Array(charges.Select(c => c.Tenant.Id)), Array(charges.Select(c => c.IdempotencyKey)),
+                Array(charges.Select(c => c.Reserve))));
             var counters = keys.SelectMany(k => k).Distinct().ToList();
             batch.BatchCommands.Add(Statement(LockCountersSql, Array(counters.Select(k => k.Tenant)), Array(counters.Select(k => k.Level)),
                 Array(counters.Select(k => k.Owner)), Array(counters.Select(k => k.Metric)), Array(counters.Select(k => k.WindowStart)),
@@ -94,12 +96,12 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
 
         // Each consume in arrival order, against the counts the ones before it left.
         var decided = new List<(int Index, long[] Before, bool Applied)>();
-        var changes = new Dictionary<CounterKey, long>();
-        var inGroup = new HashSet<(string, string)>();
+        var changes = new Dictionary<CounterKey, (long Used, long Reserved)>();
+        var inGroup = new HashSet<(string, string, bool)>(); // a consume's key and a reserve's are kept apart, as in tq_charge
         for (var i = 0; i < charges.Count; i++)
         {
             var charge = charges[i];
-            if (used.Contains(i) || !inGroup.Add((charge.Tenant.Id, charge.IdempotencyKey))) continue;
+            if (used.Contains(i) || !inGroup.Add((charge.Tenant.Id, charge.IdempotencyKey, charge.Reserve))) continue;
             if (!versions.TryGetValue(charge.Tenant.Id, out var version) || version != charge.Tenant.Version)
             {
                 results[i] = new ChargeResult(ChargeOutcome.StaleTenant, null);
@@ -110,36 +112,50 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
             if (applied)
                 for (var j = 0; j < keys[i].Length; j++)
                 {
-                    counted[keys[i][j].Lookup] += charge.Lines[j].Amount;
-                    changes[keys[i][j]] = changes.GetValueOrDefault(keys[i][j]) + charge.Lines[j].Amount;
+                    var amount = charge.Lines[j].Amount;
+                    counted[keys[i][j].Lookup] += amount;
+                    var change = changes.GetValueOrDefault(keys[i][j]);
+                    changes[keys[i][j]] = charge.Reserve ? change with { Reserved = change.Reserved + amount } : change with { Used = change.Used + amount };
                 }
             decided.Add((i, before, applied));
         }
 
-        // The records, the counters and the commit in one round trip: if a statement fails, PostgreSQL skips the rest
-        // of the batch, the commit included, and the error reaches us (the caller rolls back). Every result is read,
-        // the commit's last, before anyone is answered.
+        // The records, the reservations, the counters and the commit in one round trip: if a statement fails, PostgreSQL
+        // skips the rest of the batch, the commit included, and the error reaches us (the caller rolls back). Every
+        // result is read, the commit's last, before anyone is answered.
+        var consumes = decided.Where(d => !charges[d.Index].Reserve).ToList();
+        var reserves = decided.Where(d => charges[d.Index].Reserve).Select(d => (Decided: d, Id: "res_" + Guid.NewGuid().ToString("N"))).ToList();
         var ids = new Dictionary<(string, string), long>();
         await using (var batch = new NpgsqlBatch(connection))
         {
-            if (decided.Count > 0) batch.BatchCommands.Add(InsertRecords(charges, decided));
+            if (consumes.Count > 0) batch.BatchCommands.Add(InsertRecords(charges, consumes));
+            if (reserves.Count > 0) batch.BatchCommands.Add(InsertReservations(charges, reserves));
             if (changes.Count > 0)
                 batch.BatchCommands.Add(Statement(AddToCountersSql, Array(changes.Keys.Select(k => k.Tenant)), Array(changes.Keys.Select(k => k.Level)),
                     Array(changes.Keys.Select(k => k.Owner)), Array(changes.Keys.Select(k => k.Metric)), Array(changes.Keys.Select(k => k.WindowStart)),
-                    Array(changes.Values)));
+                    Array(changes.Values.Select(c => c.Used)), Array(changes.Values.Select(c => c.Reserved))));
             batch.BatchCommands.Add(Statement("COMMIT"));
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            if (decided.Count > 0)
+            if (consumes.Count > 0)
                 while (await reader.ReadAsync(cancellationToken)) ids[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
             while (await reader.NextResultAsync(cancellationToken)) { } // to the end: the counters' and the commit's completion
         }
-        foreach (var (index, before, applied) in decided)
+
+        foreach (var (index, before, applied) in consumes)
         {
             var charge = charges[index];
             var record = new ChargeRecord(ids[(charge.Tenant.Id, charge.IdempotencyKey)].ToString(System.Globalization.CultureInfo.InvariantCulture),
                 charge.SubjectId, charge.OperationClass, charge.Quantity, applied, charge.Model, charge.InputTokens, charge.OutputTokens,
                 charge.CostMicroUsd, charge.Tenant.Tier, Status: null, ExpiresAt: null, charge.Lines, before, new long[before.Length]);
             results[index] = new ChargeResult(applied ? ChargeOutcome.Recorded : ChargeOutcome.Denied, record);
+        }
+        foreach (var ((index, before, applied), id) in reserves)
+        {
+            var charge = charges[index];
+            var hold = new ChargeRecord(id, charge.SubjectId, charge.OperationClass, charge.Quantity, Recorded: false, charge.Model, charge.InputTokens,
+                charge.OutputTokens, charge.CostMicroUsd, charge.Tenant.Tier, Status: applied ? "held" : "denied", charge.ExpiresAt, charge.Lines, before,
+                new long[before.Length]);
+            results[index] = new ChargeResult(applied ? ChargeOutcome.Held : ChargeOutcome.Denied, hold);
         }
         return results;
     }
@@ -179,6 +195,20 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
             Array(rows.Select(r => r.Stored)));
     }
 
+    private static NpgsqlBatchCommand InsertReservations(IReadOnlyList<ChargeCommand> charges,
+        List<((int Index, long[] Before, bool Applied) Decided, string Id)> reserves)
+    {
+        var rows = reserves.Select(r => (Charge: charges[r.Decided.Index], r.Id, Status: r.Decided.Applied ? "held" : "denied",
+            Holds: ChargeLines.ToJson(charges[r.Decided.Index].Lines, reserve: true, charges[r.Decided.Index].MatrixVersion, r.Decided.Before))).ToList();
+        return Statement(InsertReservationsSql,
+            Array(rows.Select(r => r.Charge.Tenant.Id)), Array(rows.Select(r => r.Id)), Array(rows.Select(r => r.Charge.IdempotencyKey)),
+            Array(rows.Select(r => r.Charge.SubjectId)), Array(rows.Select(r => r.Charge.OperationClass)), Array(rows.Select(r => r.Charge.Quantity)),
+            Array(rows.Select(r => r.Charge.DepartmentId)), Array(rows.Select(r => r.Charge.Model)), Array(rows.Select(r => r.Charge.InputTokens)),
+            Array(rows.Select(r => r.Charge.OutputTokens)), Array(rows.Select(r => r.Charge.CostMicroUsd)), Array(rows.Select(r => r.Charge.Tenant.Tier)),
+            Array(rows.Select(r => r.Status)), Array(rows.Select(r => r.Holds)), Array(rows.Select(r => r.Charge.Now.ToDateTimeUtc())),
+            Array(rows.Select(r => r.Charge.ExpiresAt!.Value.ToDateTimeUtc())));
+    }
+
     private static NpgsqlBatchCommand Statement(string sql, params NpgsqlParameter[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
@@ -202,9 +232,12 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
 
     private const string VersionsSql = "SELECT id, version FROM tenants WHERE id = ANY($1::text[])";
 
+    // A consume's key is looked up among the usage records, a reserve's among the reservations (as tq_charge does).
     private const string UsedKeysSql = """
-        SELECT k.ord FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k (tenant_id, idempotency_key, ord)
-         WHERE EXISTS (SELECT 1 FROM usage_records r WHERE r.tenant_id = k.tenant_id AND r.idempotency_key = k.idempotency_key)
+        SELECT k.ord FROM unnest($1::text[], $2::text[], $3::boolean[]) WITH ORDINALITY AS k (tenant_id, idempotency_key, reserve, ord)
+         WHERE CASE WHEN k.reserve
+                    THEN EXISTS (SELECT 1 FROM reservations r WHERE r.tenant_id = k.tenant_id AND r.idempotency_key = k.idempotency_key)
+                    ELSE EXISTS (SELECT 1 FROM usage_records r WHERE r.tenant_id = k.tenant_id AND r.idempotency_key = k.idempotency_key) END
         """;
 
     // Creates missing counters and locks every one, in tq_apply_lines' order (tenant, then level tenant → department
@@ -220,9 +253,9 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
         """;
 
     private const string AddToCountersSql = """
-        UPDATE quota_counters c SET used = c.used + d.amount
-          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
-               AS d (tenant_id, level, owner_id, metric, window_start, amount)
+        UPDATE quota_counters c SET used = c.used + d.used, reserved = c.reserved + d.reserved
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[], $7::bigint[])
+               AS d (tenant_id, level, owner_id, metric, window_start, used, reserved)
          WHERE c.tenant_id = d.tenant_id AND c.level = d.level AND c.owner_id = d.owner_id AND c.metric = d.metric AND c.window_start = d.window_start
         """;
 
@@ -248,5 +281,17 @@ internal sealed class GroupedConsumes(NpgsqlDataSource db)
               FROM inserted i CROSS JOIN LATERAL (SELECT tq_overage_billable(i.over_quota, i.hard_limit, i.used_before, i.quantity, i.recorded) AS part) b
              WHERE b.part > 0)
         SELECT tenant_id, idempotency_key, id FROM inserted
+        """;
+
+    // The reservations, held or denied, with their lines as holds (what each counter counted before), as tq_charge writes them.
+    private const string InsertReservationsSql = """
+        INSERT INTO reservations (tenant_id, id, idempotency_key, subject_id, operation_class, quantity, department_id, model,
+            input_tokens, output_tokens, cost_micro_usd, tier, status, holds, created_at, expires_at)
+        SELECT r.tenant_id, r.id, r.idempotency_key, r.subject_id, r.operation_class, r.quantity, r.department_id, r.model,
+               r.input_tokens, r.output_tokens, r.cost_micro_usd, r.tier, r.status, r.holds::jsonb, r.created_at, r.expires_at
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::bigint[],
+                      $10::bigint[], $11::bigint[], $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::timestamptz[])
+               AS r (tenant_id, id, idempotency_key, subject_id, operation_class, quantity, department_id, model, input_tokens,
+                     output_tokens, cost_micro_usd, tier, status, holds, created_at, expires_at)
         """;
 }
