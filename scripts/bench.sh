@@ -431,6 +431,34 @@ summary="$RAW/summary.txt"
 } >"$summary"
 cp "$summary" "$BENCH_RESULTS/latest.txt"
 
+# --- issue 9's targets against this run's rows (for docs/performance.md) -------------------------------
+target_row() { # TEXT SCENARIO MIN_REQUESTS_PER_S [MAX_P99_MS] [DIVISOR: 2 for pairs]
+  local text="$1" l="${LINE[$2]:-}" min="$3" max="${4:-}" per="${5:-1}"
+  [ -n "$l" ] || { echo "| $text | not measured | - |"; return; }
+  awk -v text="$text" -v r="$(field "$l" rps)" -v p="$(field "$l" p99_ms)" -v min="$min" -v max="$max" -v per="$per" 'BEGIN {
+    ok = (r / per >= min) && (max == "" || p <= max)
+    printf "| %s | %.0f%s, p99 %.1f ms | %s |\n", text, r / per, (per == 2 ? " pairs/s" : " req/s"), p, (ok ? "yes" : "no") }'
+}
+same_p99_row() { # TEXT SCENARIO_1K SCENARIO_1M: "unchanged" read as the 1M p99 at most 25 % above the 1k one
+  local a="${LINE[$2]:-}" b="${LINE[$3]:-}"
+  [ -n "$a" ] && [ -n "$b" ] || { echo "| $1 | not measured | - |"; return; }
+  awk -v text="$1" -v a="$(field "$a" p99_ms)" -v b="$(field "$b" p99_ms)" 'BEGIN {
+    printf "| %s | p99 %.1f ms at 1k, %.1f ms at 1M | %s |\n", text, a, b, (b <= 1.25 * a ? "yes" : "no") }'
+}
+targets_table() {
+  local rss_max
+  rss_max="$(for s in "${LABELS[@]}"; do echo "${RSS[$s]}"; done | grep -E '^[0-9]+$' | sort -n | tail -n 1)"
+  echo "| target (issue 9) | this run | met |"
+  echo "|---|---|---|"
+  target_row "check ≥ 30,000 req/s at p99 ≤ 2 ms" check 30000 2
+  target_row "consume ≥ 12,000 req/s at p99 ≤ 5 ms" consume 12000 5
+  target_row "budgeted consume ≥ 8,000 req/s" budgeted 8000
+  target_row "reserve + commit ≥ 5,000 pairs/s" reserve-commit 5000 "" 2
+  same_p99_row "check p99 unchanged from 1k to 1M subjects (within 25 %)" check check-1m
+  same_p99_row "consume p99 unchanged from 1k to 1M subjects (within 25 %)" consume consume-1m
+  echo "| API RSS ≤ 300 MB with 1M subjects' counters | ${rss_max:-?} MB at most, over every row | $([ -n "$rss_max" ] && [ "$rss_max" -le 300 ] && echo yes || echo no) |"
+}
+
 # --- docs/performance.md: the figures of record, from a full run ------------------------------------
 if [ "$BENCH_WRITE_DOC" = 1 ] && [ "$failed" = 0 ]; then
   {
@@ -456,6 +484,8 @@ if [ "$BENCH_WRITE_DOC" = 1 ] && [ "$failed" = 0 ]; then
     [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit counts both calls: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s."
     [ -z "$verify" ] || echo "$verify."
     for n in "${NOISE[@]}"; do echo "Noisy machine: $n."; done
+    echo
+    targets_table
   } >"$TQ_ROOT/docs/performance.md"
   log "wrote docs/performance.md"
 fi
