@@ -57,12 +57,19 @@ public sealed class ValidatedTokenCacheTests(ApiHostFixture fixture) : IClassFix
         Assert.NotSame(first.SecurityToken, late.SecurityToken);
     }
 
-    [Fact]
-    public async Task A_remembered_token_is_refused_once_the_issuer_stops_publishing_its_key()
+    /// <summary>A memory that has accepted one token, and that token.</summary>
+    private async Task<(CachingJsonWebTokenHandler Handler, string Token)> RememberedTokenAsync()
     {
         var handler = new CachingJsonWebTokenHandler(capacity: 10, _clock);
         var token = TestTokens.For("acme", "quota.check");
         Assert.True((await handler.ValidateTokenAsync(token, Parameters(TestTokens.OpenIdConfiguration))).IsValid);
+        return (handler, token);
+    }
+
+    [Fact]
+    public async Task A_remembered_token_is_refused_once_the_issuer_stops_publishing_its_key()
+    {
+        var (handler, token) = await RememberedTokenAsync();
 
         // What a JWKS refresh after a revocation gives: a new configuration without the key.
         var revoked = new OpenIdConnectConfiguration { Issuer = TestTokens.Issuer };
@@ -75,9 +82,7 @@ public sealed class ValidatedTokenCacheTests(ApiHostFixture fixture) : IClassFix
     [Fact]
     public async Task A_tampered_copy_of_a_remembered_token_is_refused()
     {
-        var handler = new CachingJsonWebTokenHandler(capacity: 10, _clock);
-        var token = TestTokens.For("acme", "quota.check");
-        Assert.True((await handler.ValidateTokenAsync(token, Parameters(TestTokens.OpenIdConfiguration))).IsValid);
+        var (handler, token) = await RememberedTokenAsync();
 
         var parts = token.Split('.');
         var claims = Base64UrlEncoder.Decode(parts[1]).Replace("\"acme\"", "\"evil\"");
