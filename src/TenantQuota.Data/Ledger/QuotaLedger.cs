@@ -47,12 +47,14 @@ public sealed class QuotaLedger : IAsyncDisposable
     private readonly NpgsqlDataSource _db;
     private readonly GroupRunner<CounterRead, long[]?> _reads;
     private readonly GroupRunner<ChargeCommand, ChargeResult?> _charges;
+    private readonly GroupRunner<(string TenantId, string ReservationId), HeldReservation?> _heldReads;
 
     public QuotaLedger(NpgsqlDataSource db)
     {
         _db = db;
         _reads = new GroupRunner<CounterRead, long[]?>(ReadCountedAsync, lanes: Lanes, maxGroup: 256);
         _charges = new GroupRunner<ChargeCommand, ChargeResult?>(new GroupedCharges(db).ChargeAsync, lanes: Lanes, maxGroup: 256);
+        _heldReads = new GroupRunner<(string, string), HeldReservation?>(FindReservationsAsync, lanes: Lanes, maxGroup: 256);
     }
 
     /// <summary>
@@ -66,6 +68,7 @@ public sealed class QuotaLedger : IAsyncDisposable
     {
         await _reads.DisposeAsync();
         await _charges.DisposeAsync();
+        await _heldReads.DisposeAsync();
     }
 
     // A window counts every counter row from its first bucket to its current one: one row for a calendar window,
@@ -97,9 +100,11 @@ public sealed class QuotaLedger : IAsyncDisposable
           FROM tq_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)
         """;
 
+    // Many commits' and releases' reservations in one statement (GroupRunner): ord says whose each row is.
     private const string HeldSql = """
-        SELECT id, subject_id, operation_class, quantity, model, input_tokens, output_tokens, created_at, holds::text
-          FROM reservations WHERE tenant_id = $1 AND id = $2
+        SELECT k.ord, r.id, r.subject_id, r.operation_class, r.quantity, r.model, r.input_tokens, r.output_tokens, r.created_at, r.holds::text AS holds
+          FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k (tenant_id, id, ord)
+          JOIN reservations r ON r.tenant_id = k.tenant_id AND r.id = k.id
         """;
 
     private const string SettleSql = """
@@ -221,17 +226,25 @@ public sealed class QuotaLedger : IAsyncDisposable
         return new ChargeResult(outcome, outcome == ChargeOutcome.StaleTenant ? null : ReadRecord(reader));
     }
 
-    /// <summary>A reservation of the tenant with the lines it holds, or null when there is none.</summary>
-    public async Task<HeldReservation?> FindReservationAsync(string tenantId, string reservationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// A reservation of the tenant with the lines it holds, or null when there is none. Lookups that arrive together
+    /// are read in one statement.
+    /// </summary>
+    public Task<HeldReservation?> FindReservationAsync(string tenantId, string reservationId, CancellationToken cancellationToken) =>
+        _heldReads.RunAsync((tenantId, reservationId));
+
+    private async Task<IReadOnlyList<HeldReservation?>> FindReservationsAsync(IReadOnlyList<(string TenantId, string ReservationId)> keys, CancellationToken cancellationToken)
     {
         await using var command = _db.CreateCommand(HeldSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenantId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reservationId });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.TenantId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.ReservationId).ToArray() });
+        var held = new HeldReservation?[keys.Count];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) return null;
-        return new HeldReservation(reader.GetString("id"), reader.GetString("subject_id"), reader.GetString("operation_class"),
-            reader.GetInt64("quantity"), NullableString(reader, "model"), NullableLong(reader, "input_tokens"), NullableLong(reader, "output_tokens"),
-            Utc(reader.GetDateTime("created_at")), ChargeLines.Read(reader.GetString("holds")).Lines);
+        while (await reader.ReadAsync(cancellationToken))
+            held[(int)reader.GetInt64("ord") - 1] = new HeldReservation(reader.GetString("id"), reader.GetString("subject_id"),
+                reader.GetString("operation_class"), reader.GetInt64("quantity"), NullableString(reader, "model"), NullableLong(reader, "input_tokens"),
+                NullableLong(reader, "output_tokens"), Utc(reader.GetDateTime("created_at")), ChargeLines.Read(reader.GetString("holds")).Lines);
+        return held;
     }
 
     public async Task<SettleResult> SettleAsync(SettleCommand settle, CancellationToken cancellationToken)
