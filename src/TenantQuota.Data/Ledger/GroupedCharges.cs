@@ -8,7 +8,7 @@ namespace TenantQuota.Data;
 /// Consumes and reserves that arrive together, charged in one transaction (group commit, docs/decisions/0016): two
 /// round trips, the second ending in the commit, for the whole group instead of one function call each. The database stays the
 /// arbiter: every counter the group touches is locked first (in tq_apply_lines' global order, so a group and
-/// a single charge never wait on each other in a cycle), each consume is then decided in arrival order
+/// a single charge never wait on each other in a cycle), each charge is then decided in arrival order
 /// against the locked counts by the same ceiling rule tq_apply_lines applies, and the counters, usage
 /// records, billing outbox rows and reservations are written before the one commit; no caller hears an answer
 /// before it. A consume changes what counters have used, a reserve what they hold, exactly as tq_charge does.
@@ -94,7 +94,7 @@ internal sealed class GroupedCharges(NpgsqlDataSource db)
                 counted[new CounterKey(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDateTime(4), default)] = reader.GetInt64(5);
         }
 
-        // Each consume in arrival order, against the counts the ones before it left.
+        // Each charge in arrival order, against the counts the ones before it left.
         var decided = new List<(int Index, long[] Before, bool Applied)>();
         var changes = new Dictionary<CounterKey, (long Used, long Reserved)>();
         var inGroup = new HashSet<(string, string, bool)>(); // a consume's key and a reserve's are kept apart, as in tq_charge
