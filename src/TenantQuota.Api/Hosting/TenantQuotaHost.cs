@@ -48,6 +48,7 @@ public static class TenantQuotaHost
             sp.GetRequiredService<QuotaMatrix>()));
         services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>()));
         services.AddDbContext<TenantQuotaDb>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<PlansDocument>(); // GET /v1/plans, serialized once (Plans/)
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<QuotaLedger>();
         services.AddSingleton<EntitlementDependencies>();
