@@ -135,6 +135,8 @@ else
     export Auth__RequireHttpsMetadata="${Auth__RequireHttpsMetadata:-false}"
     # The demo product at /demo: anonymous endpoints acting for the demo tenants, for this loopback stack only.
     export Demo__Enabled="${Demo__Enabled:-true}"
+    # Webhook endpoints may be plain http to 127.0.0.1 or localhost: receivers of this loopback stack run beside it.
+    export Governance__AllowLoopbackHttpWebhooks="${Governance__AllowLoopbackHttpWebhooks:-true}"
     export_stripe_settings
     exec setsid dotnet TenantQuota.Api.dll --urls "$API_URL"
   ) >"$TQ_RUN_DIR/api.log" 2>&1 &

@@ -28,7 +28,7 @@ public sealed class OperationsTests(ApiHostFixture fixture) : IClassFixture<ApiH
             Assert.False(string.IsNullOrWhiteSpace((string?)operation["summary"]));
             Assert.False(string.IsNullOrWhiteSpace((string?)operation["description"]));
             Assert.Matches("^[A-Z][A-Za-z]+$", (string)operation["operationId"]!);
-            Assert.Contains((string)operation["tags"]![0]!, new[] { "Entitlements", "Plans", "Tenants", "Budgets", "Clients", "Billing", "End users" });
+            Assert.Contains((string)operation["tags"]![0]!, new[] { "Entitlements", "Plans", "Tenants", "Budgets", "Clients", "Billing", "End users", "Governance" });
             Assert.All(new[] { "400", "401", "403", "503" }, status => Assert.NotNull(operation["responses"]![status]));
         });
         Assert.Equal(operations.Count, operations.Select(o => (string)o["operationId"]!).Distinct().Count());

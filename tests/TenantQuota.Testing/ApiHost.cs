@@ -58,6 +58,8 @@ public sealed class ApiHost : WebApplicationFactory<Program>
         // Every test host has a clock of its own over one shared database: a sweep on one host's clock would
         // expire the reservations of others. Tests that need the sweep turn it on or call it.
         builder.UseSetting("Quota:ReservationSweepSeconds", "0");
+        // Tests run their webhook receivers on this machine, over plain http.
+        builder.UseSetting("Governance:AllowLoopbackHttpWebhooks", "true");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services =>
         {

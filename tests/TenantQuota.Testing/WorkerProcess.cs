@@ -72,6 +72,10 @@ public sealed class WorkerProcess : IAsyncDisposable
             ["Worker:RetryMaxInterval"] = "00:00:00.500",
             ["Worker:ReconcileInterval"] = "00:00:00",
             ["Worker:BillingHousekeepingInterval"] = "00:00:00",
+            // Tests evaluate alerts when they mean to (AlertEvaluator.RunOnceAsync); deliveries go at once.
+            ["Worker:AlertInterval"] = "00:00:00",
+            ["Worker:TenantEventsQueue"] = queue + "-tenant-events",
+            ["Worker:WebhookPollInterval"] = "00:00:00.100",
         };
 
     public HttpClient Client() => new() { BaseAddress = Address };

@@ -41,14 +41,14 @@ public sealed class BillingPipeline : IAsyncLifetime
         Stripe = await LocalStripeHost.StartAsync(s => s.SecretKey = SecretKey);
         StripeClient = StripeClients.Create(new StripeSettings { SecretKey = SecretKey, BaseUrl = Stripe.ApiBase });
         StripeAdmin = new HttpClient { BaseAddress = Stripe.BaseUrl };
-        Api = new ApiHost(new Dictionary<string, string?> { ["ConnectionStrings:TenantQuota"] = Database.ConnectionString });
+        Api = new ApiHost(new Dictionary<string, string?> { ["ConnectionStrings:TenantQuota"] = Database.ConnectionString, ["Governance:AllowLoopbackHttpWebhooks"] = "true" });
         _ = Api.Address; // starts the API, which migrates this run's database
 
         // The classes with overage in some tier (config/quota-matrix.yaml), each with its meter.
         foreach (var operationClass in new[] { "drafts", "deep_research", "background_indexing" })
             EventNames[operationClass] = await TestMeters.CreateAsync(StripeClient, Database, operationClass);
 
-        await TestRabbitMq.WorkerTests.PurgeAsync(Queue, Queue + "_error");
+        await TestRabbitMq.WorkerTests.PurgeAsync(Queue, Queue + "_error", Queue + "-tenant-events", Queue + "-tenant-events_error");
         Worker = await StartWorkerAsync();
     }
 

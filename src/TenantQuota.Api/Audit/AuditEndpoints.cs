@@ -24,9 +24,9 @@ public static class AuditEndpoints
             .WithTags("Tenants")
             .WithName("GetAuditLog")
             .WithSummary("Read your tenant's audit log")
-            .WithDescription("Changes of tier, API clients, allowed origins, matrix overrides, budgets, departments and a person's department and " +
-                "overrides (kinds tier, client, allowed_origins, override, budget, department, subject): kind, " +
-                "action, target, actor (the client id, or stripe:<event> for a webhook), time, before and after. Newest first; " +
+            .WithDescription("Changes of tier, API clients, allowed origins, matrix overrides, budgets, departments, a person's department and " +
+                "overrides, and webhook endpoints (kinds tier, client, allowed_origins, override, budget, department, subject, webhook): kind, " +
+                "action, target, actor (the client id, or stripe:<event> for a Stripe webhook), time, before and after. Newest first; " +
                 "filter by kind and by time (from, to: ISO 8601 instants); limit 1–200 (default 50); page with before=<next>. " +
                 "Append-only: the database refuses to change or delete an entry. Scope tenant.admin.");
         return v1;

@@ -32,6 +32,10 @@ namespace TenantQuota.Api.Hosting;
 [JsonSerializable(typeof(UxEventRequest))]
 [JsonSerializable(typeof(UxMetricsResponse))]
 [JsonSerializable(typeof(TenantQuota.Api.Audit.AuditPage))]
+[JsonSerializable(typeof(TenantQuota.Api.Governance.CreateWebhookRequest))]
+[JsonSerializable(typeof(TenantQuota.Api.Governance.CreatedWebhookEndpointResponse))]
+[JsonSerializable(typeof(TenantQuota.Api.Governance.WebhookEndpointList))]
+[JsonSerializable(typeof(TenantQuota.Api.Governance.TenantEventList))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

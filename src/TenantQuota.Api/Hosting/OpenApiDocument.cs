@@ -46,6 +46,7 @@ public static class OpenApiDocumentSetup
                 new() { Name = "Budgets", Description = "A tenant's own AI budgets: the tenant-wide budget, departments with budgets and priorities, and people placed in them with their own overrides." },
                 new() { Name = "Billing", Description = "Stripe: the catalogue of tiers and overage meters, checkout and the billing portal for tenant admins, and the webhook that moves tiers." },
                 new() { Name = "End users", Description = "What an end user's browser reaches: view tokens and the embeddable meter's usage read (GET /widget/tq-quota.js is the meter)." },
+                new() { Name = "Governance", Description = "A tenant's alerts and the webhook endpoints they are delivered to, signed with each endpoint's secret." },
             };
             return Task.CompletedTask;
         }

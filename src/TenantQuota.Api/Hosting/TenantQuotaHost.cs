@@ -13,6 +13,7 @@ using TenantQuota.Api.Demo;
 using TenantQuota.Api.EndUser;
 using TenantQuota.Api.Entitlements;
 using TenantQuota.Api.Errors;
+using TenantQuota.Api.Governance;
 using TenantQuota.Api.Plans;
 using TenantQuota.Api.Tenants;
 using TenantQuota.Copy;
@@ -63,6 +64,7 @@ public static class TenantQuotaHost
         services.AddSingleton<ReservationSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<ReservationSweeper>()); // frees expired holds (Entitlements/)
         services.AddSingleton<TenantOverrides>(); // enterprise deals (Tenants/TenantOverridesEndpoints)
+        services.AddGovernance(); // webhook endpoints and the alert list (Governance/)
         services.AddOptions<DemoSettings>().BindConfiguration("Demo"); // the demo product at /demo, off unless Demo__Enabled (Demo/)
         services.AddProblemJson();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -122,6 +124,7 @@ public static class TenantQuotaHost
         v1.MapEndUser();
         v1.MapUxMetrics();
         v1.MapAudit();
+        v1.MapGovernance();
         return app;
     }
 

@@ -26,7 +26,9 @@ public sealed class AuditLog(NpgsqlDataSource db)
     public const string Department = "department";
     /// <summary>A subject's department (membership) and own overrides.</summary>
     public const string Subject = "subject";
-    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override, Budget, Department, Subject];
+    /// <summary>A webhook endpoint of the tenant (never its secret).</summary>
+    public const string Webhook = "webhook";
+    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override, Budget, Department, Subject, Webhook];
 
     private const string InsertSql = """
         INSERT INTO audit_log (tenant_id, kind, action, target, actor, at, before, after)
@@ -36,6 +38,14 @@ public sealed class AuditLog(NpgsqlDataSource db)
     /// <summary>Appends inside the EF context's current transaction (the change's own).</summary>
     public static Task AppendAsync(TenantQuotaDb context, AuditEntry entry, CancellationToken cancellationToken) =>
         context.Database.ExecuteSqlRawAsync(InsertSql, Parameters(entry), cancellationToken);
+
+    /// <summary>Appends inside the change's own Npgsql transaction.</summary>
+    public static async Task AppendAsync(NpgsqlTransaction transaction, AuditEntry entry, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(InsertSql, transaction.Connection, transaction);
+        command.Parameters.AddRange(Parameters(entry));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     public async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {

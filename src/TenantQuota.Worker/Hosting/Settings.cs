@@ -72,6 +72,18 @@ public sealed class WorkerSettings : IValidatableObject
     /// <summary>How often past-due subscriptions past their grace period are moved to the free tier and stored Stripe events left unprocessed are acted on; 0 turns it off.</summary>
     public TimeSpan BillingHousekeepingInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The queue of tenant events (alerts, reports) on their way to webhook endpoints.</summary>
+    public string TenantEventsQueue { get; set; } = "tenant-events-recorded";
+
+    /// <summary>How often budgets are checked against their alert thresholds; 0: never.</summary>
+    public TimeSpan AlertInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often due webhook deliveries are looked for when nothing woke the sender.</summary>
+    public TimeSpan WebhookPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a webhook receiver has to answer before the try counts as failed.</summary>
+    public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public ReconciliationWindow ReconciliationWindow => new(ReconcileDays, ReconcileSettleTime);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -80,6 +92,7 @@ public sealed class WorkerSettings : IValidatableObject
                  {
                      (nameof(OutboxPollInterval), OutboxPollInterval), (nameof(HeldReleaseInterval), HeldReleaseInterval),
                      (nameof(RetryMinInterval), RetryMinInterval), (nameof(RetryMaxInterval), RetryMaxInterval), (nameof(OutboxAgeAlert), OutboxAgeAlert),
+                     (nameof(WebhookPollInterval), WebhookPollInterval), (nameof(WebhookTimeout), WebhookTimeout),
                  })
         {
             if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
@@ -88,7 +101,7 @@ public sealed class WorkerSettings : IValidatableObject
         foreach (var (name, value) in new[]
                  {
                      (nameof(ReconcileInterval), ReconcileInterval), (nameof(ReconcileSettleTime), ReconcileSettleTime),
-                     (nameof(BillingHousekeepingInterval), BillingHousekeepingInterval),
+                     (nameof(BillingHousekeepingInterval), BillingHousekeepingInterval), (nameof(AlertInterval), AlertInterval),
                  })
         {
             if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))

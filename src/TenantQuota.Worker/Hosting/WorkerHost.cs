@@ -11,10 +11,12 @@ using TenantQuota.Billing.MeterEvents;
 using TenantQuota.Billing.Reconciliation;
 using TenantQuota.Data;
 using TenantQuota.Domain.Matrix;
+using TenantQuota.Worker.Alerts;
 using TenantQuota.Worker.Outbox;
 using TenantQuota.Worker.Overage;
 using TenantQuota.Worker.Reconciliation;
 using TenantQuota.Worker.Subscriptions;
+using TenantQuota.Worker.Webhooks;
 
 namespace TenantQuota.Worker.Hosting;
 
@@ -44,12 +46,25 @@ public static class WorkerHost
         services.AddSingleton<BillingHousekeeping>();
         services.AddHostedService(sp => sp.GetRequiredService<BillingHousekeeping>());
 
+        // Governance: threshold alerts, published through RabbitMQ, delivered to the tenants' webhooks (ADR 0019).
+        services.AddSingleton<TenantBudgets>();
+        services.AddSingleton<AlertEvaluator>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertEvaluator>());
+        services.AddSingleton<TenantEventPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<TenantEventPublisher>());
+        services.AddSingleton<WebhookSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
+        // No redirects: a receiver answers where it was registered, not somewhere it points the signed body to.
+        services.AddHttpClient(WebhookSender.HttpClientName, client => client.DefaultRequestHeaders.UserAgent.ParseAdd("TenantQuota-Webhooks/1"))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+
         services.AddMassTransit(bus =>
         {
             // MassTransit reports usage to its vendor over the internet unless told not to; our
             // workers talk to RabbitMQ, PostgreSQL and Stripe only.
             bus.DisableUsageTelemetry();
             bus.AddConsumer<OverageRecordedConsumer>();
+            bus.AddConsumer<TenantEventRecordedConsumer>();
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var broker = context.GetRequiredService<IOptions<RabbitMqSettings>>().Value;
@@ -73,6 +88,16 @@ public static class WorkerHost
                         retry.Handle<TimeoutException>();
                     });
                     endpoint.ConfigureConsumer<OverageRecordedConsumer>(context);
+                });
+                rabbit.ReceiveEndpoint(worker.TenantEventsQueue, endpoint =>
+                {
+                    endpoint.UseMessageRetry(retry =>
+                    {
+                        retry.Exponential(worker.RetryLimit, worker.RetryMinInterval, worker.RetryMaxInterval, worker.RetryMinInterval);
+                        retry.Handle<NpgsqlException>(e => e.IsTransient);
+                        retry.Handle<TimeoutException>();
+                    });
+                    endpoint.ConfigureConsumer<TenantEventRecordedConsumer>(context);
                 });
             });
         });

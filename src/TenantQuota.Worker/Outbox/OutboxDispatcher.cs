@@ -35,15 +35,10 @@ public sealed class OutboxDispatcher(
 
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(30);
 
-    // Capacity 1: a wake-up while a batch runs is kept, never lost, and several collapse into one.
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly BatchLoop _loop = new("Outbox dispatch", log);
 
     /// <summary>New work may be pending (released holds): look now instead of at the next poll.</summary>
-    public void Wake()
-    {
-        try { _wake.Release(); }
-        catch (SemaphoreFullException) { /* a wake-up is already pending */ }
-    }
+    public void Wake() => _loop.Wake();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,27 +47,8 @@ public sealed class OutboxDispatcher(
         await bus.WaitForHealthStatus(BusHealthStatus.Healthy, stoppingToken);
         log.LogInformation("Outbox dispatcher started (batch {BatchSize}, poll {PollInterval})",
             settings.Value.OutboxBatchSize, settings.Value.OutboxPollInterval);
-
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            int published;
-            try
-            {
-                published = await DispatchBatchAsync(stoppingToken);
-                failures = 0;
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // PostgreSQL or RabbitMQ is away: the rows stay pending; back off, then try again.
-                failures++;
-                var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures, 5)) / 2));
-                log.LogWarning(e, "Outbox dispatch failed ({Failures} in a row); next attempt in {Delay}", failures, delay);
-                await WaitAsync(delay, stoppingToken);
-                continue;
-            }
-            if (published < settings.Value.OutboxBatchSize) await WaitAsync(settings.Value.OutboxPollInterval, stoppingToken);
-        }
+        await _loop.RunAsync(async cancellationToken => await DispatchBatchAsync(cancellationToken) == settings.Value.OutboxBatchSize,
+            settings.Value.OutboxPollInterval, stoppingToken);
     }
 
     /// <summary>One claim-publish-mark transaction; returns how many rows it published.</summary>
@@ -136,15 +112,9 @@ public sealed class OutboxDispatcher(
         return new Guid(bytes);
     }
 
-    private async Task WaitAsync(TimeSpan delay, CancellationToken stoppingToken)
-    {
-        try { await _wake.WaitAsync(delay, stoppingToken); }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
-    }
-
     public override void Dispose()
     {
-        _wake.Dispose();
+        _loop.Dispose();
         base.Dispose();
     }
 }

@@ -74,6 +74,7 @@ public sealed class BillingStack : IAsyncDisposable
             ["Stripe:SecretKey"] = SecretKey,
             ["Stripe:BaseUrl"] = stripe.ApiBase,
             ["Stripe:WebhookSecret"] = stripe.WebhookSecret,
+            ["Governance:AllowLoopbackHttpWebhooks"] = "true", // the @worker scenarios' webhook receivers listen on loopback
         });
         stripe.SetWebhookEndpoints(new Uri(api.Address, "/v1/billing/stripe/webhook").ToString()); // starts the API, which migrates
         await TestRabbitMq.Features.PurgeAsync(OverageQueue); // what an earlier run without scripts/test.sh left

@@ -1,0 +1,202 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using Npgsql;
+using TenantQuota.Data;
+using TenantQuota.Domain.Budgets;
+using TenantQuota.Domain.Governance;
+using TenantQuota.Worker.Hosting;
+
+namespace TenantQuota.Worker.Alerts;
+
+/// <summary>
+/// Raises threshold alerts: every Worker:AlertInterval (0: never) it reads where each tenant's and department's
+/// budget stands and opens or closes its thresholds (<see cref="ThresholdAlerts"/>), writing an event per change
+/// to tenant_events for <see cref="TenantEventPublisher"/>. It reads the counters the hot path writes and adds
+/// nothing to a consume. Several workers may evaluate at once: the partial unique index on open alert states
+/// decides which one raises, and only that one writes the event (docs/decisions/0019-alerts-and-webhooks.md).
+/// </summary>
+public sealed class AlertEvaluator(
+    NpgsqlDataSource db, TenantDirectory tenants, TenantBudgets budgets, TenantEventPublisher publisher, TimeProvider clock,
+    IOptions<WorkerSettings> settings, ILogger<AlertEvaluator> log) : BackgroundService
+{
+    private const string TenantsToWatchSql = """
+        SELECT id FROM tenants WHERE budget IS NOT NULL
+         UNION SELECT tenant_id FROM departments WHERE budget IS NOT NULL
+         UNION SELECT tenant_id FROM alert_states WHERE recovered_at IS NULL
+        """;
+
+    private const string OpenSql = "SELECT level, owner_id, metric, threshold FROM alert_states WHERE tenant_id = $1 AND recovered_at IS NULL";
+
+    private const string RaiseSql = """
+        INSERT INTO alert_states (tenant_id, level, owner_id, metric, threshold, window_start, raised_event_id, raised_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (tenant_id, level, owner_id, metric, threshold) WHERE recovered_at IS NULL DO NOTHING
+        """;
+
+    private const string RecoverSql = """
+        UPDATE alert_states SET recovered_event_id = $6, recovered_at = $7
+         WHERE tenant_id = $1 AND level = $2 AND owner_id = $3 AND metric = $4 AND threshold = $5 AND recovered_at IS NULL
+        """;
+
+    private const string EventSql = "INSERT INTO tenant_events (tenant_id, id, type, created_at, data) VALUES ($1, $2, $3, $4, $5::jsonb)";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = settings.Value.AlertInterval;
+        if (interval == TimeSpan.Zero)
+        {
+            log.LogInformation("Threshold alerts are off (Worker:AlertInterval is 0)");
+            return;
+        }
+        using var timer = new PeriodicTimer(interval);
+        do
+        {
+            try { await RunOnceAsync(stoppingToken); }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning(e, "Alert evaluation failed; trying again in {Interval}", interval);
+            }
+        }
+        while (await Schedules.WaitAsync(timer, stoppingToken));
+    }
+
+    /// <summary>One evaluation of every tenant with a budget or an open alert; answers how many events it wrote.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var tenantIds = new List<string>();
+        await using (var command = db.CreateCommand(TenantsToWatchSql))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken)) tenantIds.Add(reader.GetString(0));
+
+        var written = 0;
+        foreach (var tenantId in tenantIds) written += await EvaluateAsync(tenantId, cancellationToken);
+        if (written > 0) publisher.Wake();
+        return written;
+    }
+
+    /// <summary>One tenant's budgets against their thresholds, in one transaction; answers how many events it wrote.</summary>
+    public async Task<int> EvaluateAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        // The worker answers no requests, so its copy of a tenant is never checked against the version: read it afresh.
+        tenants.Forget(tenantId);
+        var tenant = await tenants.FindAsync(tenantId, cancellationToken);
+        if (tenant is null) return 0;
+
+        var now = clock.GetUtcNow();
+        var watched = Watched(tenant, Instant.FromDateTimeOffset(now));
+        var counters = await budgets.ReadCountersAsync(tenantId, watched.Select(w => (w.Level, w.OwnerId, w.Budget.Unit, w.Window)).ToList(), cancellationToken);
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var open = await OpenAsync(connection, tenantId, cancellationToken);
+        var written = 0;
+        for (var i = 0; i < watched.Count; i++)
+        {
+            var w = watched[i];
+            var key = (w.Level, w.OwnerId, w.Budget.Unit);
+            var changes = ThresholdAlerts.Evaluate(w.Budget.AlertThresholds, counters[i].Used, w.Budget.Limit, open.GetValueOrDefault(key) ?? []);
+            open.Remove(key);
+            foreach (var threshold in changes.Raise)
+                if (await RaiseAsync(connection, tenantId, w, threshold, counters[i].Used, now, cancellationToken)) written++;
+            foreach (var threshold in changes.Recover)
+                if (await RecoverAsync(connection, tenantId, key, threshold, Data(w, threshold, counters[i].Used), now, cancellationToken)) written++;
+        }
+        // Thresholds left open of a budget that is gone (removed, or its unit changed): nobody watches them, so they close.
+        foreach (var (key, thresholds) in open)
+            foreach (var threshold in thresholds)
+                if (await RecoverAsync(connection, tenantId, key, threshold, GoneData(key, threshold), now, cancellationToken)) written++;
+        await transaction.CommitAsync(cancellationToken);
+        if (written > 0) log.LogInformation("Tenant {Tenant}: {Count} alert events", tenantId, written);
+        return written;
+    }
+
+    private sealed record WatchedBudget(string Level, string OwnerId, Budget Budget, Domain.QuotaWindow Window);
+
+    private static List<WatchedBudget> Watched(TenantSnapshot tenant, Instant now)
+    {
+        var watched = new List<WatchedBudget>();
+        if (tenant.Budget is { } budget) watched.Add(new("tenant", tenant.Id, budget, budget.Cell.WindowAt(now, tenant.Zone)));
+        foreach (var department in (tenant.Departments?.Values ?? []).OrderBy(d => d.Id, StringComparer.Ordinal))
+            if (department.Budget is { } own) watched.Add(new("department", department.Id, own, own.Cell.WindowAt(now, tenant.Zone)));
+        return watched;
+    }
+
+    private static async Task<Dictionary<(string, string, string), HashSet<decimal>>> OpenAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
+    {
+        var open = new Dictionary<(string, string, string), HashSet<decimal>>();
+        await using var command = new NpgsqlCommand(OpenSql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var key = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+            if (!open.TryGetValue(key, out var thresholds)) open[key] = thresholds = [];
+            thresholds.Add(reader.GetDecimal(3));
+        }
+        return open;
+    }
+
+    private static async Task<bool> RaiseAsync(
+        NpgsqlConnection connection, string tenantId, WatchedBudget w, decimal threshold, long used, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var eventId = NewEventId();
+        await using var raise = new NpgsqlCommand(RaiseSql, connection);
+        foreach (var value in new object[] { tenantId, w.Level, w.OwnerId, w.Budget.Unit, threshold, w.Window.Start.ToDateTimeUtc(), eventId, now })
+            raise.Parameters.Add(new NpgsqlParameter { Value = value });
+        // Another worker raised it first: its event is the one.
+        if (await raise.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
+        await WriteEventAsync(connection, tenantId, eventId, WebhookEvents.ThresholdCrossed, Data(w, threshold, used), now, cancellationToken);
+        return true;
+    }
+
+    private static async Task<bool> RecoverAsync(
+        NpgsqlConnection connection, string tenantId, (string Level, string OwnerId, string Metric) key, decimal threshold, JsonObject data,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var eventId = NewEventId();
+        await using var recover = new NpgsqlCommand(RecoverSql, connection);
+        foreach (var value in new object[] { tenantId, key.Level, key.OwnerId, key.Metric, threshold, eventId, now })
+            recover.Parameters.Add(new NpgsqlParameter { Value = value });
+        if (await recover.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
+        await WriteEventAsync(connection, tenantId, eventId, WebhookEvents.Recovered, data, now, cancellationToken);
+        return true;
+    }
+
+    private static async Task WriteEventAsync(
+        NpgsqlConnection connection, string tenantId, string eventId, string type, JsonObject data, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var write = new NpgsqlCommand(EventSql, connection);
+        foreach (var value in new object[] { tenantId, eventId, type, now, data.ToJsonString() })
+            write.Parameters.Add(new NpgsqlParameter { Value = value });
+        await write.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The contract's alert data: amounts in the budget's unit (dollars for usd).</summary>
+    private static JsonObject Data(WatchedBudget w, decimal threshold, long used) => new()
+    {
+        ["level"] = w.Level,
+        ["ownerId"] = w.OwnerId,
+        ["unit"] = w.Budget.Unit,
+        ["threshold"] = threshold,
+        ["used"] = BudgetParser.LimitToWire(w.Budget.Unit, used),
+        ["limit"] = BudgetParser.LimitToWire(w.Budget.Unit, w.Budget.Limit),
+        ["windowStart"] = w.Window.Start.ToDateTimeUtc(),
+        ["resetsAt"] = w.Window.End.ToDateTimeUtc(),
+    };
+
+    private static JsonObject GoneData((string Level, string OwnerId, string Metric) key, decimal threshold) => new()
+    {
+        ["level"] = key.Level,
+        ["ownerId"] = key.OwnerId,
+        ["unit"] = key.Metric,
+        ["threshold"] = threshold,
+        ["used"] = null,
+        ["limit"] = null,
+        ["reason"] = "budget_removed",
+    };
+
+    /// <summary>evt_ and 24 random characters: unguessable, and what receivers dedupe on.</summary>
+    public static string NewEventId() => "evt_" + RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 24);
+}

@@ -1,0 +1,93 @@
+using TenantQuota.Domain.Governance;
+
+namespace TenantQuota.Domain.Tests;
+
+/// <summary>The pure rules of alerts and their delivery: when a threshold opens and closes, how deliveries are signed and retried.</summary>
+public sealed class GovernanceRulesTests
+{
+    private static readonly decimal[] Thresholds = [0.7m, 0.9m, 1.0m];
+
+    [Theory]
+    [InlineData(69, "", "", "")]
+    [InlineData(70, "", "0.7", "")]
+    [InlineData(95, "0.7", "0.9", "")]
+    [InlineData(120, "0.7 0.9", "1.0", "")]
+    [InlineData(120, "0.7 0.9 1.0", "", "")]
+    [InlineData(80, "0.7 0.9 1.0", "", "0.9 1.0")] // a raised limit: 80 of 100 now
+    [InlineData(0, "0.7 0.9 1.0", "", "0.7 0.9 1.0")] // a new period
+    public void A_threshold_opens_when_usage_reaches_it_and_closes_when_usage_is_back_under(long used, string open, string raised, string recovered)
+    {
+        var changes = ThresholdAlerts.Evaluate(Thresholds, used, 100, Set(open));
+
+        Assert.Equal(Set(raised).Order(), changes.Raise);
+        Assert.Equal(Set(recovered).Order(), changes.Recover);
+    }
+
+    [Fact]
+    public void An_open_threshold_the_budget_no_longer_has_closes()
+    {
+        var changes = ThresholdAlerts.Evaluate([0.9m], used: 100, limit: 100, open: Set("0.5 0.9"));
+
+        Assert.Equal([0.5m], changes.Recover);
+        Assert.Empty(changes.Raise);
+    }
+
+    [Fact]
+    public void Reaching_is_exact_and_a_zero_limit_is_reached_by_any_use()
+    {
+        Assert.False(ThresholdAlerts.Reached(0.9m, 899_999, 1_000_000));
+        Assert.True(ThresholdAlerts.Reached(0.9m, 900_000, 1_000_000));
+        Assert.False(ThresholdAlerts.Reached(0.5m, 0, 0));
+        Assert.True(ThresholdAlerts.Reached(0.5m, 1, 0));
+    }
+
+    private static HashSet<decimal> Set(string values) =>
+        values.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => decimal.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+
+    private static readonly DateTimeOffset Now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_signature_verifies_for_its_body_and_secret_within_five_minutes_only()
+    {
+        const string body = """{"id":"evt_1","type":"alert.recovered"}""";
+        var header = WebhookSignature.Sign("whsec_a", Now, body);
+
+        Assert.Matches(@"^t=\d+,v1=[0-9a-f]{64}$", header);
+        Assert.True(WebhookSignature.Verify(header, "whsec_a", body, Now.AddSeconds(300)));
+        Assert.False(WebhookSignature.Verify(header, "whsec_a", body, Now.AddSeconds(301)));
+        Assert.False(WebhookSignature.Verify(header, "whsec_b", body, Now));
+        Assert.False(WebhookSignature.Verify(header, "whsec_a", body.Replace("recovered", "anomaly"), Now));
+        Assert.False(WebhookSignature.Verify(header.Replace("t=", "t=1"), "whsec_a", body, Now));
+        Assert.False(WebhookSignature.Verify("v1=abc", "whsec_a", body, Now));
+    }
+
+    [Fact]
+    public void The_signature_is_HMAC_SHA256_of_time_dot_body_as_receivers_compute_it()
+    {
+        // Computed outside .NET: printf '1796040000.{}' | openssl dgst -sha256 -hmac whsec_a
+        Assert.Equal("t=1796040000,v1=2ba6e2fe7e7051844825990cbbf2c1f7b71e489b5db51e2f77115c3411e421c5",
+            WebhookSignature.Sign("whsec_a", Now, "{}"));
+    }
+
+    [Fact]
+    public void Retries_wait_30_seconds_doubling_to_an_hour_and_stop_after_25_hours()
+    {
+        var first = Now;
+        Assert.Equal(Now.AddSeconds(30), WebhookRetry.Next(1, first, Now));
+        Assert.Equal(Now.AddSeconds(60), WebhookRetry.Next(2, first, Now));
+        Assert.Equal(Now.AddMinutes(32), WebhookRetry.Next(7, first, Now));
+        Assert.Equal(Now.AddHours(1), WebhookRetry.Next(8, first, Now));
+        Assert.Equal(Now.AddHours(1), WebhookRetry.Next(40, first, Now));
+        Assert.Equal(Now.AddHours(25), WebhookRetry.Next(30, first, Now.AddHours(24)));
+        Assert.Null(WebhookRetry.Next(30, first, Now.AddHours(24).AddSeconds(1)));
+    }
+
+    [Theory]
+    [InlineData("*", "report.usage", true)]
+    [InlineData("alert.*", "alert.recovered", true)]
+    [InlineData("alert.*", "report.usage", false)]
+    [InlineData("alert.recovered", "alert.recovered", true)]
+    [InlineData("alert.recovered", "alert.anomaly", false)]
+    public void Endpoints_subscribe_by_type_or_prefix(string pattern, string type, bool matches) =>
+        Assert.Equal(matches, WebhookEvents.Matches(pattern, type));
+}
