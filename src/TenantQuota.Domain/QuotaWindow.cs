@@ -77,6 +77,10 @@ public readonly record struct QuotaWindow(Instant Start, Instant End)
         return new QuotaWindow(StartOfDay(first, zone), StartOfDay(next, zone));
     }
 
+    /// <summary>The calendar month <paramref name="month"/> in <paramref name="zone"/>: the period a monthly window counts then.</summary>
+    public static QuotaWindow OfMonth(YearMonth month, DateTimeZone zone) =>
+        new(StartOfDay(month.OnDayOfMonth(1), zone), StartOfDay(month.PlusMonths(1).OnDayOfMonth(1), zone));
+
     // The first instant of a local day. Usually local midnight, but midnight can fall in a DST gap
     // (America/Havana 2026-03-08 jumps from 00:00 to 01:00), and then the day starts right after the
     // gap, as NodaTime's DateTimeZone.AtStartOfDay says. We map by hand rather than call

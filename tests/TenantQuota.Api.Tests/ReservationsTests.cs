@@ -28,7 +28,8 @@ public sealed class ReservationsTests(ApiHostFixture fixture) : IClassFixture<Ap
         var after = await backend.CheckAsync(Check(8));
 
         Assert.Equal((true, "held", 6L, 4L), (reserved.Allowed, (string?)reserved.Json["status"], reserved.Used, (long)reserved.Json["remaining"]!));
-        Assert.True(DateTime.Parse((string)reserved.Json["expiresAt"]!).ToUniversalTime() > DateTime.UtcNow.AddSeconds(290)); // the default 300 s
+        // The default 300 s, on the host's clock (it stands still unless a test moves it, so the wall clock would drift from it).
+        Assert.Equal(_host.Clock.GetUtcNow().AddSeconds(300).UtcDateTime, DateTime.Parse((string)reserved.Json["expiresAt"]!).ToUniversalTime(), TimeSpan.FromSeconds(1));
         Assert.Equal(("deny", 6L), (whileHeld.Decision, whileHeld.Used));                // 6 held + 5 would pass 10
         Assert.Equal((true, true, 2L, "committed"), (committed.Allowed, (bool)committed.Json["recorded"]!, committed.Used, (string?)committed.Json["status"]));
         Assert.Equal(("warn", 10L), (after.Decision, after.Used));                        // only the 2 committed remain

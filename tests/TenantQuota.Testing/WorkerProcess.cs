@@ -72,8 +72,9 @@ public sealed class WorkerProcess : IAsyncDisposable
             ["Worker:RetryMaxInterval"] = "00:00:00.500",
             ["Worker:ReconcileInterval"] = "00:00:00",
             ["Worker:BillingHousekeepingInterval"] = "00:00:00",
-            // Tests evaluate alerts when they mean to (AlertEvaluator.RunOnceAsync); deliveries go at once.
+            // Tests evaluate alerts and roll usage up when they mean to (AlertEvaluator, UsageRollup); deliveries go at once.
             ["Worker:AlertInterval"] = "00:00:00",
+            ["Worker:RollupInterval"] = "00:00:00",
             ["Worker:TenantEventsQueue"] = queue + "-tenant-events",
             ["Worker:WebhookPollInterval"] = "00:00:00.100",
         };

@@ -15,7 +15,7 @@ public sealed class GovernanceSettings
     public bool AllowLoopbackHttpWebhooks { get; set; }
 }
 
-/// <summary>The governance routes (tenant.admin, the caller's own tenant): webhook endpoints and the alert list.</summary>
+/// <summary>The governance routes (tenant.admin, the caller's own tenant): webhook endpoints, the alert list and the chargeback.</summary>
 public static class GovernanceApi
 {
     public static IServiceCollection AddGovernance(this IServiceCollection services)
@@ -23,6 +23,8 @@ public static class GovernanceApi
         services.AddOptions<GovernanceSettings>().BindConfiguration("Governance");
         services.AddSingleton<WebhookEndpoints>();
         services.AddSingleton<TenantEvents>();
+        services.AddSingleton<Chargeback>();
+        services.AddSingleton<UsageAnalytics>();
         return services;
     }
 
@@ -52,6 +54,26 @@ public static class GovernanceApi
             .WithSummary("Read your tenant's alerts and other events")
             .WithDescription("Each as webhooks deliver it: { id, type, createdAt, tenantId, data }. Newest first; filter by time (from, to: " +
                 $"ISO 8601 instants) and by type (a type, alert.* or *); limit 1–{AlertsEndpoint.MaxLimit} (default {AlertsEndpoint.DefaultLimit}). Scope tenant.admin.");
+        tenant.MapGet("/usage", UsageAnalyticsEndpoint.Handle)
+            .WithName("GetUsageAnalytics")
+            .WithSummary("Your tenant's usage over time, by class, department, person or model")
+            .WithDescription("groupBy: class (default), department, subject or model; interval: day (default) or hour, in UTC; from, to: ISO 8601 " +
+                $"instants, widened to whole buckets (default: the last 30 days, or 7 for hourly; at most {UsageAnalyticsEndpoint.MaxDaily.TotalDays} " +
+                $"days daily, {UsageAnalyticsEndpoint.MaxHourly.TotalDays} hourly). Each series has every bucket of the range (zero where nothing was " +
+                $"used), quantity in the class's unit (operationClass keeps one class; across classes compare usd) and usd; the largest series first, limit 1–{UsageAnalyticsEndpoint.MaxLimit} (default " +
+                $"{UsageAnalyticsEndpoint.DefaultLimit}). From the worker's rollups: rolledTo says up to when they are complete. Scope tenant.admin.");
+        tenant.MapGet("/chargeback", ChargebackEndpoint.Handle)
+            .WithName("GetChargeback")
+            .WithSummary("What each person used in a month, to charge back to departments")
+            .WithDescription($"month=YYYY-MM (required, {ChargebackEndpoint.FirstYear}–{ChargebackEndpoint.LastYear}): the calendar month in " +
+                "your tenant's time zone (timeZone, and the instants from and to, say which). One row per department, subject, operation " +
+                "class and model (departmentId: the person's department when they used it; null department or model: none), ordered by " +
+                "those with nulls last: quantity, inputTokens, outputTokens and usd (exact, from the micro-dollars recorded at consume " +
+                "time). totals (quantity, inputTokens, outputTokens, usd, records) are summed from the records themselves. Denied " +
+                "requests used nothing and are not in it. With Accept: text/csv the same rows as a CSV download (RFC 4180): a header " +
+                "line and the rows only, no totals line; a text field a spreadsheet would read as a formula (starting with =, +, -, @, " +
+                "tab or CR) starts with ' instead. Scope tenant.admin.")
+            .AlsoAnswersAs(ChargebackEndpoint.CsvMediaType);
         return v1;
     }
 }

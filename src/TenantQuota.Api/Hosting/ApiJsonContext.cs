@@ -36,6 +36,8 @@ namespace TenantQuota.Api.Hosting;
 [JsonSerializable(typeof(TenantQuota.Api.Governance.CreatedWebhookEndpointResponse))]
 [JsonSerializable(typeof(TenantQuota.Api.Governance.WebhookEndpointList))]
 [JsonSerializable(typeof(TenantQuota.Api.Governance.TenantEventList))]
+[JsonSerializable(typeof(TenantQuota.Api.Governance.ChargebackResponse))]
+[JsonSerializable(typeof(TenantQuota.Api.Governance.UsageAnalyticsResponse))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -38,4 +38,16 @@ public static class OpenApiOperations
                     media.Example = JsonNode.Parse(response);
             return Task.CompletedTask;
         });
+
+    /// <summary>
+    /// The 200 answer also comes as text of <paramref name="mediaType"/> when Accept asks for it. Produces would
+    /// replace the JSON answer in the document rather than add to it.
+    /// </summary>
+    public static RouteHandlerBuilder AlsoAnswersAs(this RouteHandlerBuilder route, string mediaType) =>
+        route.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Responses?.TryGetValue("200", out var answer) == true && answer.Content is { } content)
+                content[mediaType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+            return Task.CompletedTask;
+        });
 }

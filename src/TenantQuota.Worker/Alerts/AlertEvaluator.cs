@@ -50,16 +50,7 @@ public sealed class AlertEvaluator(
             log.LogInformation("Threshold alerts are off (Worker:AlertInterval is 0)");
             return;
         }
-        using var timer = new PeriodicTimer(interval);
-        do
-        {
-            try { await RunOnceAsync(stoppingToken); }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                log.LogWarning(e, "Alert evaluation failed; trying again in {Interval}", interval);
-            }
-        }
-        while (await Schedules.WaitAsync(timer, stoppingToken));
+        await Schedules.RunEveryAsync(interval, RunOnceAsync, log, "Alert evaluation", stoppingToken);
     }
 
     /// <summary>One evaluation of every tenant with a budget or an open alert; answers how many events it wrote.</summary>

@@ -3,6 +3,24 @@ namespace TenantQuota.Worker.Hosting;
 /// <summary>The wait between turns of the worker's periodic services.</summary>
 internal static class Schedules
 {
+    /// <summary>
+    /// Runs <paramref name="turn"/> now and then every <paramref name="interval"/> until the worker stops; a turn that
+    /// fails (PostgreSQL away, say) is logged and the next one tries again.
+    /// </summary>
+    public static async Task RunEveryAsync(TimeSpan interval, Func<CancellationToken, Task> turn, ILogger log, string what, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        do
+        {
+            try { await turn(stoppingToken); }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning(e, "{What} failed; trying again in {Interval}", what, interval);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
     /// <summary>False once the worker is stopping.</summary>
     public static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
     {

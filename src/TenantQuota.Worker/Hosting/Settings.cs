@@ -78,6 +78,9 @@ public sealed class WorkerSettings : IValidatableObject
     /// <summary>How often budgets are checked against their alert thresholds; 0: never.</summary>
     public TimeSpan AlertInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the usage rollups behind GET /v1/tenant/usage are brought up to date; 0: never.</summary>
+    public TimeSpan RollupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How often due webhook deliveries are looked for when nothing woke the sender.</summary>
     public TimeSpan WebhookPollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -102,6 +105,7 @@ public sealed class WorkerSettings : IValidatableObject
                  {
                      (nameof(ReconcileInterval), ReconcileInterval), (nameof(ReconcileSettleTime), ReconcileSettleTime),
                      (nameof(BillingHousekeepingInterval), BillingHousekeepingInterval), (nameof(AlertInterval), AlertInterval),
+                     (nameof(RollupInterval), RollupInterval),
                  })
         {
             if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))

@@ -12,6 +12,7 @@ using TenantQuota.Billing.Reconciliation;
 using TenantQuota.Data;
 using TenantQuota.Domain.Matrix;
 using TenantQuota.Worker.Alerts;
+using TenantQuota.Worker.Analytics;
 using TenantQuota.Worker.Outbox;
 using TenantQuota.Worker.Overage;
 using TenantQuota.Worker.Reconciliation;
@@ -52,6 +53,8 @@ public static class WorkerHost
         services.AddHostedService(sp => sp.GetRequiredService<AlertEvaluator>());
         services.AddSingleton<TenantEventPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<TenantEventPublisher>());
+        services.AddSingleton<UsageRollup>(); // usage analytics (Analytics/, ADR 0020)
+        services.AddHostedService(sp => sp.GetRequiredService<UsageRollup>());
         services.AddSingleton<WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
         // No redirects: a receiver answers where it was registered, not somewhere it points the signed body to.

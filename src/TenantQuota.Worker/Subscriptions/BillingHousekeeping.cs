@@ -31,19 +31,7 @@ public sealed class BillingHousekeeping(IServiceScopeFactory scopes, IOptions<Wo
             log.LogInformation("Billing housekeeping is off (Worker:BillingHousekeepingInterval is 0): grace periods end only when a webhook arrives");
             return;
         }
-        using var timer = new PeriodicTimer(interval);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                log.LogWarning(e, "Billing housekeeping failed; trying again in {Interval}", interval);
-            }
-        }
-        while (await Schedules.WaitAsync(timer, stoppingToken));
+        await Schedules.RunEveryAsync(interval, RunOnceAsync, log, "Billing housekeeping", stoppingToken);
     }
 
     public async Task<HousekeepingResult> RunOnceAsync(CancellationToken cancellationToken)
