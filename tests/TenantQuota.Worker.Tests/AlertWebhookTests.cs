@@ -144,6 +144,30 @@ public sealed class AlertWebhookTests(BillingPipeline pipeline) : IAsyncLifetime
         Assert.Equal(3, _receiver.Requests.Count(r => r.Body.Contains(eventId, StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task A_projection_past_the_limit_raises_one_overrun_alert_with_its_day_and_recovers_when_the_limit_is_raised()
+    {
+        // 14 days of 100 requests a day in marketing, nothing used this month yet: the month is expected to use 100 a day.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var daysLeft = new DateOnly(today.Year, today.Month, 1).AddMonths(1).DayNumber - today.DayNumber;
+        var t = await TenantAsync(limit: 100L * daysLeft - 50);
+        for (var day = 1; day <= 14; day++)
+            await pipeline.Database.ExecuteAsync("INSERT INTO usage_hourly_groups VALUES ($1, $2, 'summaries', 'mkt', '', 100, 0, 0, 0, 100)",
+                t.Id, new DateTimeOffset(today.AddDays(-day).ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero));
+
+        Assert.Equal(1, await Evaluator.EvaluateAsync(t.Id, CancellationToken.None));
+        Assert.Equal(0, await Evaluator.EvaluateAsync(t.Id, CancellationToken.None));
+        var alert = Assert.Single(await EventsAsync(t));
+        Assert.Equal(WebhookEvents.ProjectedOverrun, (string)alert["type"]!);
+        Assert.Equal((100m * daysLeft, today.AddDays(daysLeft - 1).ToString("yyyy-MM-dd")),
+            ((decimal)alert["data"]!["projected"]!, (string)alert["data"]!["overrunOn"]!));
+
+        Assert.Equal(200, (await t.Admin.SendAsync(HttpMethod.Put, "/v1/tenant/departments/mkt", Department(100L * daysLeft + 1))).Status);
+        Assert.Equal(1, await Evaluator.EvaluateAsync(t.Id, CancellationToken.None));
+        Assert.Equal(WebhookEvents.Recovered, (string)(await EventsAsync(t))[0]["type"]!);
+        await Eventually.Until(() => Task.FromResult(DeliveredTo(t).Count), count => count == 2, "both events to reach the webhook");
+    }
+
     private sealed record DeliveryRow(int Attempts, int? LastStatus, DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, DateTimeOffset ObservedAt);
 
     private async Task<DeliveryRow> DeliveryAsync(Tenant t, string eventId, Func<DeliveryRow, bool> until)

@@ -12,6 +12,7 @@ using TenantQuota.Api.Tenants;
 using TenantQuota.Data;
 using TenantQuota.Domain;
 using TenantQuota.Domain.Budgets;
+using TenantQuota.Domain.Governance;
 using TenantQuota.Domain.Matrix;
 
 namespace TenantQuota.Api.Budgets;
@@ -22,9 +23,19 @@ namespace TenantQuota.Api.Budgets;
 /// </summary>
 public sealed record BudgetStanding(
     decimal Limit, string Unit, string Period, string OverQuota, string? FallbackClass, IReadOnlyList<decimal> AlertThresholds,
-    decimal Spent, decimal Held, decimal Remaining, DateTime ResetsAt, string State);
+    decimal Spent, decimal Held, decimal Remaining, DateTime ResetsAt, string State, ForecastResponse? Forecast = null);
 
-public sealed record DepartmentResponse(string Id, string Name, string Priority, BudgetStanding? Budget, long Members, IReadOnlyList<string>? Models);
+/// <summary>
+/// Where the period is expected to end (docs/decisions/0021): <see cref="Projected"/> within <see cref="Low"/>–<see cref="High"/>
+/// (80 %), and the UTC day it would reach <see cref="Limit"/>, or null. None for rolling periods, which never end.
+/// </summary>
+public sealed record ForecastResponse(decimal Projected, decimal Low, decimal High, decimal Limit, DateOnly? OverrunOn);
+
+public sealed record DepartmentResponse(string Id, string Name, string Priority, BudgetStanding? Budget, long Members, IReadOnlyList<string>? Models)
+{
+    /// <summary>The contract names the department's forecast beside its budget.</summary>
+    public ForecastResponse? Forecast => Budget?.Forecast;
+}
 
 public sealed record DepartmentsResponse(IReadOnlyList<DepartmentResponse> Departments);
 
@@ -226,6 +237,10 @@ public static partial class BudgetEndpoints
         var windows = budgets.Select(b => b.Budget is null ? default : b.Budget.Cell.WindowAt(now, tenant.Zone)).ToList();
         var counters = await deps.Budgets.ReadCountersAsync(tenant.Id,
             budgets.Select((b, i) => (b.Level.ToWireName(), b.OwnerId, b.Budget?.Unit ?? "", windows[i])).ToList(), cancellationToken);
+        var today = DateOnly.FromDateTime(now.ToDateTimeUtc());
+        var daily = budgets.Any(b => b.Budget is { Period: not ResetCadence.Rolling })
+            ? await deps.Budgets.DailyUseAsync(tenant.Id, today.AddDays(-BudgetForecasts.TrailingDays), today.AddDays(1), cancellationToken)
+            : [];
         return budgets.Select((b, i) =>
         {
             if (b.Budget is not { } budget) return null;
@@ -234,8 +249,17 @@ public static partial class BudgetEndpoints
             return new BudgetStanding(BudgetParser.LimitToWire(budget.Unit, budget.Limit), budget.Unit, budget.Period.ToWireName(budget.RollingHours),
                 budget.OverQuota.ToWireName(), budget.FallbackClass, budget.AlertThresholds, BudgetParser.LimitToWire(budget.Unit, used),
                 BudgetParser.LimitToWire(budget.Unit, held), BudgetParser.LimitToWire(budget.Unit, QuotaRules.Remaining(budget.Cell, counted)),
-                windows[i].End.ToDateTimeUtc(), QuotaRules.StateOf(budget.Cell, counted).WireName());
+                windows[i].End.ToDateTimeUtc(), QuotaRules.StateOf(budget.Cell, counted).WireName(),
+                budget.Period == ResetCadence.Rolling ? null : Forecast(deps.Matrix, b.Level, b.OwnerId, budget, used, windows[i], today, daily));
         }).ToArray();
+    }
+
+    private static ForecastResponse Forecast(
+        QuotaMatrix matrix, QuotaLevel level, string ownerId, Budget budget, long used, QuotaWindow window, DateOnly today, IReadOnlyList<DailyUse> daily)
+    {
+        var forecast = DailyUseForecast.Project(matrix, level, ownerId, budget, used, window, today, daily);
+        return new ForecastResponse(BudgetParser.LimitToWire(budget.Unit, forecast.Projected), BudgetParser.LimitToWire(budget.Unit, forecast.Low),
+            BudgetParser.LimitToWire(budget.Unit, forecast.High), BudgetParser.LimitToWire(budget.Unit, budget.Limit), forecast.OverrunOn);
     }
 
     /// <summary>A list of models must name models of the price table, at least one (null or absent: any).</summary>

@@ -10,6 +10,9 @@ namespace TenantQuota.Data;
 /// <summary>A subject's own row: its department, cell overrides and the models it may call (null: any), as stored.</summary>
 public sealed record SubjectRow(string SubjectId, string? DepartmentId, JsonObject Overrides, IReadOnlyList<string>? Models = null);
 
+/// <summary>One day's use by one department ('' for none) of one class: quantity in the class's unit, money, tokens.</summary>
+public sealed record DailyUse(string DepartmentId, string OperationClass, DateOnly Day, long Quantity, long CostMicroUsd, long Tokens);
+
 /// <summary>
 /// The tenant budget, departments and subjects of a tenant (tenants.budget, departments, subjects). Each
 /// change is a <see cref="TenantChange"/> with its audit entry; those the hot path caches (the budget and the
@@ -148,6 +151,27 @@ public sealed class TenantBudgets(NpgsqlDataSource db) : IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) read[reader.GetInt64(0) - 1] = (reader.GetInt64(1), reader.GetInt64(2));
         return read;
+    }
+
+    /// <summary>What a tenant used per UTC day in [from, to), by department ('' for none) and class, from the worker's rollups (a minute behind at most).</summary>
+    public async Task<IReadOnlyList<DailyUse>> DailyUseAsync(string tenantId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT department_id, operation_class, date_trunc('day', hour, 'UTC'), sum(quantity)::bigint, sum(cost_micro_usd)::bigint,
+                   sum(input_tokens + output_tokens)::bigint
+              FROM usage_hourly_groups
+             WHERE tenant_id = $1 AND hour >= $2 AND hour < $3
+             GROUP BY 1, 2, 3
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) });
+        command.Parameters.Add(new NpgsqlParameter { Value = new DateTimeOffset(to.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) });
+        var days = new List<DailyUse>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            days.Add(new DailyUse(reader.GetString(0), reader.GetString(1), DateOnly.FromDateTime(reader.GetDateTime(2)),
+                reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+        return days;
     }
 
     /// <summary>The subjects of a tenant that have overrides of their own, with them (at most <paramref name="limit"/>).</summary>

@@ -5,7 +5,9 @@ using NodaTime;
 using Npgsql;
 using TenantQuota.Data;
 using TenantQuota.Domain.Budgets;
+using TenantQuota.Domain;
 using TenantQuota.Domain.Governance;
+using TenantQuota.Domain.Matrix;
 using TenantQuota.Worker.Hosting;
 
 namespace TenantQuota.Worker.Alerts;
@@ -18,7 +20,7 @@ namespace TenantQuota.Worker.Alerts;
 /// decides which one raises, and only that one writes the event (docs/decisions/0019-alerts-and-webhooks.md).
 /// </summary>
 public sealed class AlertEvaluator(
-    NpgsqlDataSource db, TenantDirectory tenants, TenantBudgets budgets, TenantEventPublisher publisher, TimeProvider clock,
+    NpgsqlDataSource db, TenantDirectory tenants, TenantBudgets budgets, QuotaMatrix matrix, TenantEventPublisher publisher, TimeProvider clock,
     IOptions<WorkerSettings> settings, ILogger<AlertEvaluator> log) : BackgroundService
 {
     private const string TenantsToWatchSql = """
@@ -26,6 +28,9 @@ public sealed class AlertEvaluator(
          UNION SELECT tenant_id FROM departments WHERE budget IS NOT NULL
          UNION SELECT tenant_id FROM alert_states WHERE recovered_at IS NULL
         """;
+
+    /// <summary>The metric of a budget's projection in alert_states: its unit's, marked, so it never meets a threshold of the unit itself.</summary>
+    public const string ForecastMetric = "#forecast";
 
     private const string OpenSql = "SELECT level, owner_id, metric, threshold FROM alert_states WHERE tenant_id = $1 AND recovered_at IS NULL";
 
@@ -79,6 +84,11 @@ public sealed class AlertEvaluator(
         var watched = Watched(tenant, Instant.FromDateTimeOffset(now));
         var counters = await budgets.ReadCountersAsync(tenantId, watched.Select(w => (w.Level, w.OwnerId, w.Budget.Unit, w.Window)).ToList(), cancellationToken);
 
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var daily = watched.Any(w => w.Budget.Period != ResetCadence.Rolling)
+            ? await budgets.DailyUseAsync(tenantId, today.AddDays(-BudgetForecasts.TrailingDays), today.AddDays(1), cancellationToken)
+            : [];
+
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var open = await OpenAsync(connection, tenantId, cancellationToken);
@@ -86,13 +96,26 @@ public sealed class AlertEvaluator(
         for (var i = 0; i < watched.Count; i++)
         {
             var w = watched[i];
+            var used = counters[i].Used;
             var key = (w.Level, w.OwnerId, w.Budget.Unit);
-            var changes = ThresholdAlerts.Evaluate(w.Budget.AlertThresholds, counters[i].Used, w.Budget.Limit, open.GetValueOrDefault(key) ?? []);
+            var changes = ThresholdAlerts.Evaluate(w.Budget.AlertThresholds, used, w.Budget.Limit, open.GetValueOrDefault(key) ?? []);
             open.Remove(key);
             foreach (var threshold in changes.Raise)
-                if (await RaiseAsync(connection, tenantId, w, threshold, counters[i].Used, now, cancellationToken)) written++;
+                if (await RaiseAsync(connection, tenantId, w, key.Unit, threshold, WebhookEvents.ThresholdCrossed, Data(w, threshold, used), now, cancellationToken)) written++;
             foreach (var threshold in changes.Recover)
-                if (await RecoverAsync(connection, tenantId, key, threshold, Data(w, threshold, counters[i].Used), now, cancellationToken)) written++;
+                if (await RecoverAsync(connection, tenantId, key, threshold, Data(w, threshold, used), now, cancellationToken)) written++;
+
+            // The projection: open while the period is expected to reach the limit it has not reached yet (reaching it is threshold 1's).
+            if (w.Budget.Period == ResetCadence.Rolling) continue;
+            var projection = (w.Level, w.OwnerId, w.Budget.Unit + ForecastMetric);
+            var wasOpen = open.Remove(projection);
+            var forecast = DailyUseForecast.Project(matrix, w.Level == "tenant" ? QuotaLevel.Tenant : QuotaLevel.Department, w.OwnerId, w.Budget, used, w.Window, today, daily);
+            var overrunning = forecast.OverrunOn is not null && used < w.Budget.Limit;
+            if (overrunning && !wasOpen
+                && await RaiseAsync(connection, tenantId, w, projection.Item3, 1m, WebhookEvents.ProjectedOverrun, ProjectionData(w, used, forecast), now, cancellationToken))
+                written++;
+            if (!overrunning && wasOpen && await RecoverAsync(connection, tenantId, projection, 1m, ProjectionData(w, used, forecast), now, cancellationToken))
+                written++;
         }
         // Thresholds left open of a budget that is gone (removed, or its unit changed): nobody watches them, so they close.
         foreach (var (key, thresholds) in open)
@@ -129,16 +152,16 @@ public sealed class AlertEvaluator(
         return open;
     }
 
-    private static async Task<bool> RaiseAsync(
-        NpgsqlConnection connection, string tenantId, WatchedBudget w, decimal threshold, long used, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<bool> RaiseAsync(NpgsqlConnection connection, string tenantId, WatchedBudget w, string metric, decimal threshold,
+        string type, JsonObject data, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var eventId = NewEventId();
         await using var raise = new NpgsqlCommand(RaiseSql, connection);
-        foreach (var value in new object[] { tenantId, w.Level, w.OwnerId, w.Budget.Unit, threshold, w.Window.Start.ToDateTimeUtc(), eventId, now })
+        foreach (var value in new object[] { tenantId, w.Level, w.OwnerId, metric, threshold, w.Window.Start.ToDateTimeUtc(), eventId, now })
             raise.Parameters.Add(new NpgsqlParameter { Value = value });
         // Another worker raised it first: its event is the one.
         if (await raise.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
-        await WriteEventAsync(connection, tenantId, eventId, WebhookEvents.ThresholdCrossed, Data(w, threshold, used), now, cancellationToken);
+        await WriteEventAsync(connection, tenantId, eventId, type, data, now, cancellationToken);
         return true;
     }
 
@@ -176,6 +199,17 @@ public sealed class AlertEvaluator(
         ["windowStart"] = w.Window.Start.ToDateTimeUtc(),
         ["resetsAt"] = w.Window.End.ToDateTimeUtc(),
     };
+
+    /// <summary>The alert data of a projection: the contract's projected_overrun adds projected and overrunOn (and the 80 % band).</summary>
+    private static JsonObject ProjectionData(WatchedBudget w, long used, BudgetForecast forecast)
+    {
+        var data = Data(w, 1m, used);
+        data["projected"] = BudgetParser.LimitToWire(w.Budget.Unit, forecast.Projected);
+        data["projectedLow"] = BudgetParser.LimitToWire(w.Budget.Unit, forecast.Low);
+        data["projectedHigh"] = BudgetParser.LimitToWire(w.Budget.Unit, forecast.High);
+        data["overrunOn"] = forecast.OverrunOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return data;
+    }
 
     private static JsonObject GoneData((string Level, string OwnerId, string Metric) key, decimal threshold) => new()
     {

@@ -46,6 +46,54 @@ public sealed class AlertSteps(ScenarioApi api)
         Assert.True(answer.Status is 200 or 201, $"PUT department answered {answer.Status} {answer.Body}");
     }
 
+    private const long Pace = 100;
+
+    /// <summary>Days from today (UTC) to the month's end, today included: what a monthly budget has left to run.</summary>
+    private static int DaysLeftInMonth()
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        return new DateOnly(today.Year, today.Month, 1).AddMonths(1).DayNumber - today.DayNumber;
+    }
+
+    [Given("the department {string} used {long} requests a day for the last 14 days")]
+    public async Task UsedADay(string department, long perDay)
+    {
+        Assert.Equal(Pace, perDay);
+        await PutDepartmentAsync(department, new { name = department });
+        var stack = await BillingStack.GetAsync();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        for (var day = 1; day <= 14; day++)
+        {
+            // As the worker's rollup would have it.
+            await using var command = stack.Database.CreateCommand("INSERT INTO usage_hourly_groups VALUES ($1, $2, 'summaries', $3, '', $4, 0, 0, 0, $4)");
+            foreach (var value in new object[] { api.RequireTenant, new DateTimeOffset(today.AddDays(-day).ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero), department, perDay })
+                command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = value });
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Given("the department {string} has a monthly budget of {long} requests less than its pace would use this month")]
+    public Task BudgetUnderThePace(string department, long less) => PutDepartmentAsync(department, Budget(Pace * DaysLeftInMonth() - less, [1.0m]));
+
+    [When("the department {string} gets a monthly budget of {long} requests more than its pace would use this month")]
+    public Task BudgetOverThePace(string department, long more) => PutDepartmentAsync(department, Budget(Pace * DaysLeftInMonth() + more, [1.0m]));
+
+    [Then("the webhook received {string} for the department {string} on the last day of the month")]
+    public void ReceivedForTheLastDay(string type, string department)
+    {
+        var lastDay = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(DaysLeftInMonth() - 1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains(Delivered(), e => (string)e["type"]! == type && (string)e["data"]!["ownerId"]! == department && (string?)e["data"]!["overrunOn"] == lastDay);
+    }
+
+    [Then("the department {string} shows a forecast of its pace for the month, under its limit")]
+    public async Task ShowsItsForecast(string department)
+    {
+        var forecast = (await Admin().SendAsync(HttpMethod.Get, $"/v1/tenant/departments/{department}")).Json["forecast"]!;
+        Assert.Equal(Pace * DaysLeftInMonth(), (decimal)forecast["projected"]!);
+        Assert.True((decimal)forecast["limit"]! > (decimal)forecast["projected"]!);
+        Assert.Null((string?)forecast["overrunOn"]);
+    }
+
     [Given("the tenant admin has a webhook endpoint for {string}")]
     public async Task AWebhookEndpoint(string pattern)
     {

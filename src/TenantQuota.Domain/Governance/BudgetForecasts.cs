@@ -1,0 +1,59 @@
+namespace TenantQuota.Domain.Governance;
+
+/// <param name="Projected">What the budget's period is expected to end at.</param>
+/// <param name="Low">The lower edge of the 80 % band (never below what is already used).</param>
+/// <param name="High">The upper edge of the 80 % band.</param>
+/// <param name="OverrunOn">The day the projection reaches the limit, or null when it stays under it.</param>
+public sealed record BudgetForecast(long Projected, long Low, long High, DateOnly? OverrunOn);
+
+/// <summary>
+/// The end-of-period projection of a budget (docs/decisions/0021-budget-forecast.md): what is used so far, plus, for
+/// the rest of today and each day left, the mean of the same weekday over the trailing 14 days. Weekday means carry
+/// the weekly rhythm of office use (quiet weekends) that a flat daily mean would smear into a mid-week overestimate.
+/// The band is ±1.28 standard deviations (80 %) of the days' spread around their weekday means, grown with the
+/// square root of the days left, as independent daily errors add up.
+/// </summary>
+public static class BudgetForecasts
+{
+    public const int TrailingDays = 14;
+    private const double Z80 = 1.2816;
+
+    /// <param name="trailing">Usage of each of the <see cref="TrailingDays"/> days before <paramref name="today"/>, oldest first (0 for a quiet day).</param>
+    /// <param name="usedToday">What today has used so far.</param>
+    /// <param name="used">What the period has used so far, today included.</param>
+    /// <param name="periodEnd">The first day after the period.</param>
+    public static BudgetForecast Project(IReadOnlyList<long> trailing, DateOnly today, long usedToday, long used, long limit, DateOnly periodEnd)
+    {
+        if (trailing.Count != TrailingDays) throw new ArgumentException($"{TrailingDays} days of history, oldest first.", nameof(trailing));
+        var sums = new double[7];
+        var counts = new int[7];
+        for (var i = 0; i < TrailingDays; i++)
+        {
+            var weekday = (int)today.AddDays(i - TrailingDays).DayOfWeek;
+            sums[weekday] += trailing[i];
+            counts[weekday]++;
+        }
+        double Expected(DateOnly day) => sums[(int)day.DayOfWeek] / counts[(int)day.DayOfWeek];
+
+        // Two samples per weekday leave 7 degrees of freedom of the 14: the spread is scaled up to match.
+        var squares = 0.0;
+        for (var i = 0; i < TrailingDays; i++)
+        {
+            var error = trailing[i] - Expected(today.AddDays(i - TrailingDays));
+            squares += error * error;
+        }
+        var dailyVariance = squares / (TrailingDays - 7);
+
+        var projected = used + Math.Max(0, Expected(today) - usedToday);
+        DateOnly? overrunOn = projected >= limit ? today : null;
+        var days = 1;
+        for (var day = today.AddDays(1); day < periodEnd; day = day.AddDays(1))
+        {
+            projected += Expected(day);
+            days++;
+            if (overrunOn is null && projected >= limit) overrunOn = day;
+        }
+        var band = Z80 * Math.Sqrt(dailyVariance * days);
+        return new BudgetForecast((long)Math.Round(projected), (long)Math.Max(used, Math.Round(projected - band)), (long)Math.Round(projected + band), overrunOn);
+    }
+}
