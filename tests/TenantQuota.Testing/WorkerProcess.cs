@@ -72,9 +72,10 @@ public sealed class WorkerProcess : IAsyncDisposable
             ["Worker:RetryMaxInterval"] = "00:00:00.500",
             ["Worker:ReconcileInterval"] = "00:00:00",
             ["Worker:BillingHousekeepingInterval"] = "00:00:00",
-            // Tests evaluate alerts and roll usage up when they mean to (AlertEvaluator, UsageRollup); deliveries go at once.
+            // Tests evaluate alerts, roll usage up and send reports when they mean to; deliveries go at once.
             ["Worker:AlertInterval"] = "00:00:00",
             ["Worker:RollupInterval"] = "00:00:00",
+            ["Worker:ReportInterval"] = "00:00:00",
             ["Worker:TenantEventsQueue"] = queue + "-tenant-events",
             ["Worker:WebhookPollInterval"] = "00:00:00.100",
         };

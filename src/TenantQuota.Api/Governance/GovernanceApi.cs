@@ -25,6 +25,7 @@ public static class GovernanceApi
         services.AddSingleton<TenantEvents>();
         services.AddSingleton<Chargeback>();
         services.AddSingleton<UsageAnalytics>();
+        services.AddSingleton<ReportSubscriptions>();
         return services;
     }
 
@@ -54,6 +55,23 @@ public static class GovernanceApi
             .WithSummary("Read your tenant's alerts and other events")
             .WithDescription("Each as webhooks deliver it: { id, type, createdAt, tenantId, data }. Newest first; filter by time (from, to: " +
                 $"ISO 8601 instants) and by type (a type, alert.* or *); limit 1–{AlertsEndpoint.MaxLimit} (default {AlertsEndpoint.DefaultLimit}). Scope tenant.admin.");
+        tenant.MapPut("/reports/weekly", ReportsEndpoints.Put)
+            .WithName("SubscribeWeeklyReport")
+            .WithSummary("Send your tenant a weekly usage report")
+            .WithDescription("{ \"departments\": [\"marketing\"] } (optional: all departments when left out). Every Monday after 00:00 UTC the worker " +
+                "sends last week's usage per department and class (units, dollars, records) once, as a report.usage event, to your webhook endpoints " +
+                "subscribed to it (report.usage, or *). Audited. Scope tenant.admin.")
+            .AcceptsJsonBody();
+        tenant.MapGet("/reports/weekly", ReportsEndpoints.Get)
+            .WithName("GetWeeklyReport")
+            .WithSummary("Read your tenant's weekly report subscription")
+            .WithDescription("404 when there is none. Scope tenant.admin.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tenant.MapDelete("/reports/weekly", ReportsEndpoints.Delete)
+            .WithName("UnsubscribeWeeklyReport")
+            .WithSummary("Stop your tenant's weekly usage report")
+            .WithDescription("Audited. Scope tenant.admin.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         tenant.MapGet("/usage", UsageAnalyticsEndpoint.Handle)
             .WithName("GetUsageAnalytics")
             .WithSummary("Your tenant's usage over time, by class, department, person or model")

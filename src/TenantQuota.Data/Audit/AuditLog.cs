@@ -28,7 +28,8 @@ public sealed class AuditLog(NpgsqlDataSource db)
     public const string Subject = "subject";
     /// <summary>A webhook endpoint of the tenant (never its secret).</summary>
     public const string Webhook = "webhook";
-    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override, Budget, Department, Subject, Webhook];
+    public const string Report = "report";
+    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override, Budget, Department, Subject, Webhook, Report];
 
     private const string InsertSql = """
         INSERT INTO audit_log (tenant_id, kind, action, target, actor, at, before, after)

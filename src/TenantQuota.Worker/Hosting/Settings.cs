@@ -81,6 +81,9 @@ public sealed class WorkerSettings : IValidatableObject
     /// <summary>How often the usage rollups behind GET /v1/tenant/usage are brought up to date; 0: never.</summary>
     public TimeSpan RollupInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often subscribed tenants' weekly usage reports are looked for (each is sent once); 0: never.</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How often due webhook deliveries are looked for when nothing woke the sender.</summary>
     public TimeSpan WebhookPollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -105,7 +108,7 @@ public sealed class WorkerSettings : IValidatableObject
                  {
                      (nameof(ReconcileInterval), ReconcileInterval), (nameof(ReconcileSettleTime), ReconcileSettleTime),
                      (nameof(BillingHousekeepingInterval), BillingHousekeepingInterval), (nameof(AlertInterval), AlertInterval),
-                     (nameof(RollupInterval), RollupInterval),
+                     (nameof(RollupInterval), RollupInterval), (nameof(ReportInterval), ReportInterval),
                  })
         {
             if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))

@@ -16,6 +16,7 @@ using TenantQuota.Worker.Analytics;
 using TenantQuota.Worker.Outbox;
 using TenantQuota.Worker.Overage;
 using TenantQuota.Worker.Reconciliation;
+using TenantQuota.Worker.Reports;
 using TenantQuota.Worker.Subscriptions;
 using TenantQuota.Worker.Webhooks;
 
@@ -55,6 +56,8 @@ public static class WorkerHost
         services.AddHostedService(sp => sp.GetRequiredService<TenantEventPublisher>());
         services.AddSingleton<UsageRollup>(); // usage analytics (Analytics/, ADR 0020)
         services.AddHostedService(sp => sp.GetRequiredService<UsageRollup>());
+        services.AddSingleton<UsageReports>(); // weekly reports as report.usage events (Reports/)
+        services.AddHostedService(sp => sp.GetRequiredService<UsageReports>());
         services.AddSingleton<WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
         // No redirects: a receiver answers where it was registered, not somewhere it points the signed body to.
