@@ -47,16 +47,8 @@ public sealed class AlertEvaluator(
 
     private const string EventSql = "INSERT INTO tenant_events (tenant_id, id, type, created_at, data) VALUES ($1, $2, $3, $4, $5::jsonb)";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = settings.Value.AlertInterval;
-        if (interval == TimeSpan.Zero)
-        {
-            log.LogInformation("Threshold alerts are off (Worker:AlertInterval is 0)");
-            return;
-        }
-        await Schedules.RunEveryAsync(interval, RunOnceAsync, log, "Alert evaluation", stoppingToken);
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Schedules.RunEveryAsync(settings.Value.AlertInterval, nameof(WorkerSettings.AlertInterval), RunOnceAsync, log, "Alert evaluation", stoppingToken);
 
     /// <summary>One evaluation of every tenant with a budget or an open alert; answers how many events it wrote.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)

@@ -76,16 +76,8 @@ public sealed class UsageRollup(NpgsqlDataSource db, TimeProvider clock, IOption
         ON CONFLICT (tenant_id) DO UPDATE SET rolled_to = GREATEST(usage_rollup_marks.rolled_to, EXCLUDED.rolled_to), updated_at = now()
         """;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = settings.Value.RollupInterval;
-        if (interval == TimeSpan.Zero)
-        {
-            log.LogInformation("Usage rollups are off (Worker:RollupInterval is 0)");
-            return;
-        }
-        await Schedules.RunEveryAsync(interval, RunOnceAsync, log, "Usage rollup", stoppingToken);
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Schedules.RunEveryAsync(settings.Value.RollupInterval, nameof(WorkerSettings.RollupInterval), RunOnceAsync, log, "Usage rollup", stoppingToken);
 
     /// <summary>One turn over every tenant; answers how many rollup rows changed.</summary>
     public async Task<long> RunOnceAsync(CancellationToken cancellationToken)

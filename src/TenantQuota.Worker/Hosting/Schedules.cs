@@ -7,8 +7,15 @@ internal static class Schedules
     /// Runs <paramref name="turn"/> now and then every <paramref name="interval"/> until the worker stops; a turn that
     /// fails (PostgreSQL away, say) is logged and the next one tries again.
     /// </summary>
-    public static async Task RunEveryAsync(TimeSpan interval, Func<CancellationToken, Task> turn, ILogger log, string what, CancellationToken stoppingToken)
+    /// <param name="setting">The Worker: setting that gave the interval; 0 turns the service off, which is logged.</param>
+    public static async Task RunEveryAsync(
+        TimeSpan interval, string setting, Func<CancellationToken, Task> turn, ILogger log, string what, CancellationToken stoppingToken)
     {
+        if (interval == TimeSpan.Zero)
+        {
+            log.LogInformation("{What} is off (Worker:{Setting} is 0)", what, setting);
+            return;
+        }
         using var timer = new PeriodicTimer(interval);
         do
         {

@@ -30,16 +30,8 @@ public sealed class UsageReports(NpgsqlDataSource db, TenantEventPublisher publi
          GROUP BY 1, 2 ORDER BY 1, 2
         """;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = settings.Value.ReportInterval;
-        if (interval == TimeSpan.Zero)
-        {
-            log.LogInformation("Scheduled usage reports are off (Worker:ReportInterval is 0)");
-            return;
-        }
-        await Schedules.RunEveryAsync(interval, RunOnceAsync, log, "Usage reports", stoppingToken);
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Schedules.RunEveryAsync(settings.Value.ReportInterval, nameof(WorkerSettings.ReportInterval), RunOnceAsync, log, "Usage reports", stoppingToken);
 
     /// <summary>The last complete ISO week (UTC) before <paramref name="now"/>: [from, to).</summary>
     public static (DateTimeOffset From, DateTimeOffset To) LastWeek(DateTimeOffset now)

@@ -23,16 +23,8 @@ public sealed class BillingHousekeeping(IServiceScopeFactory scopes, IOptions<Wo
     /// <summary>BillingSubscriptions.ProcessPendingAsync acts on at most this many per call.</summary>
     private const int PendingBatch = 100;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = settings.Value.BillingHousekeepingInterval;
-        if (interval == TimeSpan.Zero)
-        {
-            log.LogInformation("Billing housekeeping is off (Worker:BillingHousekeepingInterval is 0): grace periods end only when a webhook arrives");
-            return;
-        }
-        await Schedules.RunEveryAsync(interval, RunOnceAsync, log, "Billing housekeeping", stoppingToken);
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Schedules.RunEveryAsync(settings.Value.BillingHousekeepingInterval, nameof(WorkerSettings.BillingHousekeepingInterval), RunOnceAsync, log, "Billing housekeeping", stoppingToken);
 
     public async Task<HousekeepingResult> RunOnceAsync(CancellationToken cancellationToken)
     {
