@@ -36,3 +36,11 @@ Feature: Threshold alerts reach the tenant's webhook before the wall
     Then the webhook has received 3 alerts
     And the webhook received "alert.recovered" for the department "marketing" at 1.0 with 10 used of 15
     And the alert list shows the same 3 events, newest first
+
+  Scenario: A person reaching a share of their own plan limit raises a person-level alert
+    Given the tenant admin alerts at 0.5 of each person's "summaries" limit
+    And "bob" has consumed 5000 "summaries"
+    When the worker looks at the budgets
+    And the worker looks at the budgets
+    Then the webhook has received 1 alert
+    And the webhook received "alert.threshold_crossed" for the person "bob" at 0.5

@@ -168,6 +168,36 @@ public sealed class AlertWebhookTests(BillingPipeline pipeline) : IAsyncLifetime
         await Eventually.Until(() => Task.FromResult(DeliveredTo(t).Count), count => count == 2, "both events to reach the webhook");
     }
 
+    [Fact]
+    public async Task A_person_reaching_a_share_of_their_cell_raises_one_alert_and_a_new_window_recovers_it()
+    {
+        var tenant = await pipeline.Api.CreateTenantAsync("pro"); // summaries: hard limit 200 a day
+        var admin = pipeline.Api.Client(TestTokens.For(tenant, "tenant.admin"));
+        Assert.Equal(200, (await admin.SendAsync(HttpMethod.Put, "/v1/tenant/cell-alerts", new { summaries = new[] { 0.5, 1.0 } })).Status);
+        var backend = pipeline.Backend(tenant);
+        async Task Consume(string subject, long quantity) => Assert.Equal(200,
+            (await backend.ConsumeAsync(new { subjectId = subject, operationClass = "summaries", quantity, idempotencyKey = Guid.NewGuid().ToString("N") })).Status);
+
+        await Consume("ana", 99);
+        await Consume("bob", 5);
+        Assert.Equal(0, await Evaluator.EvaluateAsync(tenant, CancellationToken.None));
+        await Consume("ana", 1);
+        Assert.Equal(1, await Evaluator.EvaluateAsync(tenant, CancellationToken.None));
+        Assert.Equal(0, await Evaluator.EvaluateAsync(tenant, CancellationToken.None));
+
+        var alerts = (await admin.SendAsync(HttpMethod.Get, "/v1/tenant/alerts")).Json["items"]!.AsArray();
+        var data = Assert.Single(alerts)!["data"]!;
+        Assert.Equal(("subject", "ana", "summaries", 0.5m, 100L, 200L),
+            ((string)data["level"]!, (string)data["ownerId"]!, (string)data["operationClass"]!, (decimal)data["threshold"]!, (long)data["used"]!, (long)data["limit"]!));
+
+        // The day is over: ana's counter is last window's.
+        await pipeline.Database.ExecuteAsync(
+            "UPDATE quota_counters SET window_start = window_start - interval '2 days', window_end = now() - interval '1 second' WHERE tenant_id = $1", tenant);
+        Assert.Equal(1, await Evaluator.EvaluateAsync(tenant, CancellationToken.None));
+        var recovered = (await admin.SendAsync(HttpMethod.Get, "/v1/tenant/alerts")).Json["items"]!.AsArray()[0]!;
+        Assert.Equal((WebhookEvents.Recovered, "new_window"), ((string)recovered["type"]!, (string)recovered["data"]!["reason"]!));
+    }
+
     private sealed record DeliveryRow(int Attempts, int? LastStatus, DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, DateTimeOffset ObservedAt);
 
     private async Task<DeliveryRow> DeliveryAsync(Tenant t, string eventId, Func<DeliveryRow, bool> until)

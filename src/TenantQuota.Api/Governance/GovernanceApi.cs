@@ -26,6 +26,7 @@ public static class GovernanceApi
         services.AddSingleton<Chargeback>();
         services.AddSingleton<UsageAnalytics>();
         services.AddSingleton<ReportSubscriptions>();
+        services.AddSingleton<CellAlerts>();
         return services;
     }
 
@@ -55,6 +56,17 @@ public static class GovernanceApi
             .WithSummary("Read your tenant's alerts and other events")
             .WithDescription("Each as webhooks deliver it: { id, type, createdAt, tenantId, data }. Newest first; filter by time (from, to: " +
                 $"ISO 8601 instants) and by type (a type, alert.* or *); limit 1–{AlertsEndpoint.MaxLimit} (default {AlertsEndpoint.DefaultLimit}). Scope tenant.admin.");
+        tenant.MapPut("/cell-alerts", CellAlertsEndpoints.Put)
+            .WithName("SetCellAlerts")
+            .WithSummary("Alert when a person reaches a share of their plan limit")
+            .WithDescription("{ \"summaries\": [0.8, 1.0] }: per operation class, up to 10 shares of each person's cell hard limit (their tier's, with " +
+                "your tenant's overrides), ascending, each in (0, 1]. The worker raises alert.threshold_crossed (level subject) once per window and " +
+                "alert.recovered when a new window starts. Replaces what was set; {} clears. Audited. Scope tenant.admin.")
+            .AcceptsJsonBody();
+        tenant.MapGet("/cell-alerts", CellAlertsEndpoints.Get)
+            .WithName("GetCellAlerts")
+            .WithSummary("Read the per-person alert thresholds")
+            .WithDescription("Operation class → thresholds. Scope tenant.admin.");
         tenant.MapPut("/reports/weekly", ReportsEndpoints.Put)
             .WithName("SubscribeWeeklyReport")
             .WithSummary("Send your tenant a weekly usage report")

@@ -38,6 +38,7 @@ namespace TenantQuota.Api.Hosting;
 [JsonSerializable(typeof(TenantQuota.Api.Governance.TenantEventList))]
 [JsonSerializable(typeof(TenantQuota.Api.Governance.ChargebackResponse))]
 [JsonSerializable(typeof(TenantQuota.Api.Governance.UsageAnalyticsResponse))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, decimal[]>))]
 [JsonSerializable(typeof(TenantQuota.Api.Governance.ReportSubscriptionRequest))]
 [JsonSerializable(typeof(TenantQuota.Api.Governance.ReportSubscriptionResponse))]
 [JsonSerializable(typeof(ProblemDetails))]

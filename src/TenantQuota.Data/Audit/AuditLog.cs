@@ -29,7 +29,8 @@ public sealed class AuditLog(NpgsqlDataSource db)
     /// <summary>A webhook endpoint of the tenant (never its secret).</summary>
     public const string Webhook = "webhook";
     public const string Report = "report";
-    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override, Budget, Department, Subject, Webhook, Report];
+    public const string CellAlerts = "cell_alerts";
+    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override, Budget, Department, Subject, Webhook, Report, CellAlerts];
 
     private const string InsertSql = """
         INSERT INTO audit_log (tenant_id, kind, action, target, actor, at, before, after)

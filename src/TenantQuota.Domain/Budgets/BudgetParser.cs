@@ -82,19 +82,9 @@ public static class BudgetParser
         else if (fallback is not null && action != OverQuotaAction.Degrade)
             errors[$"{at}.fallbackClass"] = [$"{at}.fallbackClass: only with overQuota 'degrade'."];
 
-        var thresholds = new List<decimal>();
-        if (fields.TryGetValue("alertThresholds", out var thresholdsJson) && thresholdsJson.ValueKind != JsonValueKind.Null)
-        {
-            if (thresholdsJson.ValueKind != JsonValueKind.Array || thresholdsJson.GetArrayLength() > MaxThresholds
-                || thresholdsJson.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.Number || !t.TryGetDecimal(out var v) || v is <= 0 or > 1))
-                errors[$"{at}.alertThresholds"] = [$"{at}.alertThresholds: up to {MaxThresholds} shares of the limit, each above 0 and at most 1 (e.g. [0.7, 0.9, 1.0])."];
-            else
-            {
-                thresholds.AddRange(thresholdsJson.EnumerateArray().Select(t => t.GetDecimal()));
-                if (thresholds.Zip(thresholds.Skip(1)).Any(p => p.First >= p.Second))
-                    errors[$"{at}.alertThresholds"] = [$"{at}.alertThresholds: in ascending order, each once."];
-            }
-        }
+        var thresholds = fields.TryGetValue("alertThresholds", out var thresholdsJson) && thresholdsJson.ValueKind != JsonValueKind.Null
+            ? ParseThresholds(thresholdsJson, $"{at}.alertThresholds", errors)
+            : [];
 
         return errors.Count > before ? null : new Budget(limit, unit!, period, action, fallback, thresholds, fallbackModel, rollingHours);
     }
@@ -123,6 +113,20 @@ public static class BudgetParser
     };
 
     /// <summary>An amount of a unit as the wire shows it: dollars for usd (from micro-dollars), the count otherwise.</summary>
+    /// <summary>Alert thresholds: up to 10 shares of a limit, each in (0, 1], ascending, each once; a problem goes to errors[at].</summary>
+    public static List<decimal> ParseThresholds(JsonElement json, string at, Dictionary<string, string[]> errors)
+    {
+        if (json.ValueKind != JsonValueKind.Array || json.GetArrayLength() > MaxThresholds
+            || json.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.Number || !t.TryGetDecimal(out var v) || v is <= 0 or > 1))
+        {
+            errors[at] = [$"{at}: up to {MaxThresholds} shares of the limit, each above 0 and at most 1 (e.g. [0.7, 0.9, 1.0])."];
+            return [];
+        }
+        var thresholds = json.EnumerateArray().Select(t => t.GetDecimal()).ToList();
+        if (thresholds.Zip(thresholds.Skip(1)).Any(p => p.First >= p.Second)) errors[at] = [$"{at}: in ascending order, each once."];
+        return thresholds;
+    }
+
     public static decimal LimitToWire(string unit, long amount) => unit == Budget.Usd ? amount / 1_000_000m : amount;
 
     /// <summary>What a budget may be counted in: dollars, tokens, or the unit of any operation class.</summary>

@@ -26,7 +26,18 @@ public sealed class AlertEvaluator(
     private const string TenantsToWatchSql = """
         SELECT id FROM tenants WHERE budget IS NOT NULL
          UNION SELECT tenant_id FROM departments WHERE budget IS NOT NULL
+         UNION SELECT tenant_id FROM cell_alert_thresholds
          UNION SELECT tenant_id FROM alert_states WHERE recovered_at IS NULL
+        """;
+
+    private const string CellThresholdsSql = "SELECT operation_class, thresholds FROM cell_alert_thresholds WHERE tenant_id = $1";
+
+    // The people's counters of the watched classes in their current windows; PostgreSQL filters on the lowest share
+    // of the cell's limit, so only the few near a threshold come back.
+    private const string SubjectCountersSql = """
+        SELECT c.owner_id, c.metric, c.used, c.window_start, c.window_end
+          FROM quota_counters c JOIN unnest($2::text[], $3::bigint[]) AS w (metric, lowest) ON w.metric = c.metric
+         WHERE c.tenant_id = $1 AND c.level = 'subject' AND c.window_start <= $4 AND c.window_end > $4 AND c.used >= w.lowest
         """;
 
     /// <summary>The metric of a budget's projection in alert_states: its unit's, marked, so it never meets a threshold of the unit itself.</summary>
@@ -109,6 +120,7 @@ public sealed class AlertEvaluator(
             if (!overrunning && wasOpen && await RecoverAsync(connection, tenantId, projection, 1m, ProjectionData(w, used, forecast), now, cancellationToken))
                 written++;
         }
+        written += await EvaluateCellsAsync(connection, tenant, open, now, cancellationToken);
         // Thresholds left open of a budget that is gone (removed, or its unit changed): nobody watches them, so they close.
         foreach (var (key, thresholds) in open)
             foreach (var threshold in thresholds)
@@ -116,6 +128,81 @@ public sealed class AlertEvaluator(
         await transaction.CommitAsync(cancellationToken);
         if (written > 0) log.LogInformation("Tenant {Tenant}: {Count} alert events", tenantId, written);
         return written;
+    }
+
+    /// <summary>
+    /// Per-person thresholds of matrix cells (cell_alert_thresholds): each person's counter of a watched class against
+    /// their cell's hard limit. A person under every threshold is not read; their open thresholds close (a new window).
+    /// Rolling cells are not watched: their counters are buckets, not one window.
+    /// </summary>
+    private async Task<int> EvaluateCellsAsync(NpgsqlConnection connection, TenantSnapshot tenant,
+        Dictionary<(string, string, string), HashSet<decimal>> open, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var watched = new Dictionary<string, (decimal[] Thresholds, QuotaCell Cell)>(StringComparer.Ordinal);
+        await using (var read = new NpgsqlCommand(CellThresholdsSql, connection))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = tenant.Id });
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                if (matrix.TryGetClass(reader.GetString(0), out _) && tenant.Cell(matrix, reader.GetString(0)) is { Reset: not ResetCadence.Rolling } cell)
+                    watched[reader.GetString(0)] = (reader.GetFieldValue<decimal[]>(1), cell);
+        }
+        var written = 0;
+        if (watched.Count > 0)
+        {
+            var near = new List<(string Owner, string Class, long Used, DateTime Start, DateTime End)>();
+            await using (var read = new NpgsqlCommand(SubjectCountersSql, connection))
+            {
+                read.Parameters.Add(new NpgsqlParameter { Value = tenant.Id });
+                read.Parameters.Add(new NpgsqlParameter { Value = watched.Keys.ToArray() });
+                read.Parameters.Add(new NpgsqlParameter { Value = watched.Values.Select(w => (long)Math.Ceiling(w.Thresholds.Min() * w.Cell.HardLimit)).ToArray() });
+                read.Parameters.Add(new NpgsqlParameter { Value = now });
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                    near.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetDateTime(3), reader.GetDateTime(4)));
+            }
+            foreach (var (owner, operationClass, used, start, end) in near)
+            {
+                var (thresholds, cell) = watched[operationClass];
+                var key = ("subject", owner, operationClass);
+                var changes = ThresholdAlerts.Evaluate(thresholds, used, cell.HardLimit, open.GetValueOrDefault(key) ?? []);
+                open.Remove(key);
+                var data = CellData(owner, operationClass, used, cell.HardLimit, start, end);
+                foreach (var threshold in changes.Raise)
+                    if (await RaiseAsync(connection, tenant.Id, "subject", owner, operationClass, threshold, start, WebhookEvents.ThresholdCrossed,
+                            With(data, threshold), now, cancellationToken)) written++;
+                foreach (var threshold in changes.Recover)
+                    if (await RecoverAsync(connection, tenant.Id, key, threshold, With(data, threshold), now, cancellationToken)) written++;
+            }
+        }
+        // A person's open thresholds with no counter near them: a new window started (or the class is no longer watched).
+        foreach (var (key, thresholds) in open.Where(o => o.Key.Item1 == "subject").ToList())
+        {
+            open.Remove(key);
+            foreach (var threshold in thresholds)
+                if (await RecoverAsync(connection, tenant.Id, key, threshold,
+                        new JsonObject { ["level"] = "subject", ["ownerId"] = key.Item2, ["operationClass"] = key.Item3, ["threshold"] = threshold,
+                            ["reason"] = watched.ContainsKey(key.Item3) ? "new_window" : "thresholds_removed" }, now, cancellationToken)) written++;
+        }
+        return written;
+    }
+
+    private static JsonObject CellData(string owner, string operationClass, long used, long limit, DateTime start, DateTime end) => new()
+    {
+        ["level"] = "subject",
+        ["ownerId"] = owner,
+        ["operationClass"] = operationClass,
+        ["used"] = used,
+        ["limit"] = limit,
+        ["windowStart"] = DateTime.SpecifyKind(start, DateTimeKind.Utc),
+        ["resetsAt"] = DateTime.SpecifyKind(end, DateTimeKind.Utc),
+    };
+
+    private static JsonObject With(JsonObject data, decimal threshold)
+    {
+        var copy = data.DeepClone().AsObject();
+        copy["threshold"] = threshold;
+        return copy;
     }
 
     private sealed record WatchedBudget(string Level, string OwnerId, Budget Budget, Domain.QuotaWindow Window);
@@ -144,12 +231,16 @@ public sealed class AlertEvaluator(
         return open;
     }
 
-    private static async Task<bool> RaiseAsync(NpgsqlConnection connection, string tenantId, WatchedBudget w, string metric, decimal threshold,
-        string type, JsonObject data, DateTimeOffset now, CancellationToken cancellationToken)
+    private static Task<bool> RaiseAsync(NpgsqlConnection connection, string tenantId, WatchedBudget w, string metric, decimal threshold,
+        string type, JsonObject data, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RaiseAsync(connection, tenantId, w.Level, w.OwnerId, metric, threshold, w.Window.Start.ToDateTimeUtc(), type, data, now, cancellationToken);
+
+    private static async Task<bool> RaiseAsync(NpgsqlConnection connection, string tenantId, string level, string ownerId, string metric, decimal threshold,
+        DateTime windowStart, string type, JsonObject data, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var eventId = NewEventId();
         await using var raise = new NpgsqlCommand(RaiseSql, connection);
-        foreach (var value in new object[] { tenantId, w.Level, w.OwnerId, metric, threshold, w.Window.Start.ToDateTimeUtc(), eventId, now })
+        foreach (var value in new object[] { tenantId, level, ownerId, metric, threshold, DateTime.SpecifyKind(windowStart, DateTimeKind.Utc), eventId, now })
             raise.Parameters.Add(new NpgsqlParameter { Value = value });
         // Another worker raised it first: its event is the one.
         if (await raise.ExecuteNonQueryAsync(cancellationToken) == 0) return false;

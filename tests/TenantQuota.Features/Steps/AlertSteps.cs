@@ -94,6 +94,18 @@ public sealed class AlertSteps(ScenarioApi api)
         Assert.Null((string?)forecast["overrunOn"]);
     }
 
+    [Given("the tenant admin alerts at {decimal} of each person's {string} limit")]
+    public async Task CellAlerts(decimal threshold, string operationClass)
+    {
+        var answer = await Admin().SendAsync(HttpMethod.Put, "/v1/tenant/cell-alerts", new Dictionary<string, decimal[]> { [operationClass] = [threshold] });
+        Assert.True(answer.Status == 200, $"PUT /v1/tenant/cell-alerts answered {answer.Status} {answer.Body}");
+    }
+
+    [Then("the webhook received {string} for the person {string} at {decimal}")]
+    public void ReceivedForThePerson(string type, string subject, decimal threshold) =>
+        Assert.Contains(Delivered(), e => (string)e["type"]! == type && (string)e["data"]!["level"]! == "subject"
+            && (string)e["data"]!["ownerId"]! == subject && (decimal)e["data"]!["threshold"]! == threshold);
+
     [Given("the tenant admin has a webhook endpoint for {string}")]
     public async Task AWebhookEndpoint(string pattern)
     {
