@@ -85,6 +85,6 @@ public sealed class BudgetForecastsTests(ITestOutputHelper output)
         output.WriteLine($"backtest over {errors.Count} days: MAPE from day 1 {Mape(d => d <= 7):F1} % (days 1-7), {Mape(d => d is >= 8 and <= 15):F1} % (8-15), " +
             $"{Mape(d => d >= 16):F1} % (16-end), all {Mape(_ => true):F1} %; actual inside the 80 % band {inside:F0} % of days");
         Assert.True(Mape(d => d >= 15) < 10, $"mid-month on: MAPE {Mape(d => d >= 15):F1} %");
-        Assert.InRange(inside, 50, 100);
+        Assert.InRange(inside, 65, 95); // an 80 % band, give or take the sample
     }
 }

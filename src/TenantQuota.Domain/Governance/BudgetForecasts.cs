@@ -10,8 +10,8 @@ public sealed record BudgetForecast(long Projected, long Low, long High, DateOnl
 /// The end-of-period projection of a budget (docs/decisions/0021-budget-forecast.md): what is used so far, plus, for
 /// the rest of today and each day left, the mean of the same weekday over the trailing 14 days. Weekday means carry
 /// the weekly rhythm of office use (quiet weekends) that a flat daily mean would smear into a mid-week overestimate.
-/// The band is ±1.28 standard deviations (80 %) of the days' spread around their weekday means, grown with the
-/// square root of the days left, as independent daily errors add up.
+/// The band is ±1.28 standard deviations (80 %) of the days' spread around their weekday means: each day left adds
+/// its own spread, and each weekday's mean, estimated from two days, adds an error all its days share.
 /// </summary>
 public static class BudgetForecasts
 {
@@ -46,14 +46,17 @@ public static class BudgetForecasts
 
         var projected = used + Math.Max(0, Expected(today) - usedToday);
         DateOnly? overrunOn = projected >= limit ? today : null;
-        var days = 1;
+        var daysLeft = new int[7];
+        daysLeft[(int)today.DayOfWeek]++;
         for (var day = today.AddDays(1); day < periodEnd; day = day.AddDays(1))
         {
             projected += Expected(day);
-            days++;
+            daysLeft[(int)day.DayOfWeek]++;
             if (overrunOn is null && projected >= limit) overrunOn = day;
         }
-        var band = Z80 * Math.Sqrt(dailyVariance * days);
+        // Each day left varies on its own (variance σ² each), and each weekday's mean, from two samples, is itself off
+        // by σ²/2 in variance, an error every day of that weekday repeats: n days of a weekday add n·σ² + n²·σ²/2.
+        var band = Z80 * Math.Sqrt(dailyVariance * daysLeft.Sum(n => n + n * n / 2.0));
         return new BudgetForecast((long)Math.Round(projected), (long)Math.Max(used, Math.Round(projected - band)), (long)Math.Round(projected + band), overrunOn);
     }
 }
