@@ -30,6 +30,7 @@ public sealed class CellAlertsTests(ApiHostFixture fixture) : IClassFixture<ApiH
     [InlineData("""{"summaries":[0.9,0.5]}""", "summaries")]
     [InlineData("""{"summaries":[1.5]}""", "summaries")]
     [InlineData("""{"summaries":"0.5"}""", "summaries")]
+    [InlineData("""{"summaries":[]}""", "summaries")]
     [InlineData("""[0.5]""", "body")]
     public async Task A_bad_body_is_a_400_naming_what_and_changes_nothing(string body, string field)
     {

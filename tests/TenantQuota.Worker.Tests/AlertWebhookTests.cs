@@ -104,6 +104,24 @@ public sealed class AlertWebhookTests(BillingPipeline pipeline) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_threshold_still_reached_in_a_new_period_closes_the_old_periods_alert_and_raises_its_own()
+    {
+        var t = await TenantAsync(limit: 10);
+        await ConsumeAsync(t, 5);
+        Assert.Equal(1, await Evaluator.EvaluateAsync(t.Id, CancellationToken.None));
+        // As if that alert were raised last month and this month had already used as much when first looked at.
+        await pipeline.Database.ExecuteAsync("UPDATE alert_states SET window_start = window_start - interval '1 month' WHERE tenant_id = $1", t.Id);
+
+        Assert.Equal(2, await Evaluator.EvaluateAsync(t.Id, CancellationToken.None));
+
+        var events = await EventsAsync(t);
+        Assert.Equal([WebhookEvents.ThresholdCrossed, WebhookEvents.Recovered, WebhookEvents.ThresholdCrossed],
+            events.OrderByDescending(e => (DateTime)e["createdAt"]!).ThenBy(e => (string)e["type"]! == WebhookEvents.Recovered ? 1 : 0).Select(e => (string)e["type"]!));
+        Assert.Contains(events, e => (string?)e["data"]!["reason"] == "new_period");
+        Assert.Equal(0, await Evaluator.EvaluateAsync(t.Id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Workers_evaluating_at_once_raise_each_threshold_once()
     {
         var t = await TenantAsync(limit: 2);

@@ -29,6 +29,8 @@ public static class CellAlertsEndpoints
         {
             if (!matrix.TryGetClass(property.Name, out _))
                 errors[property.Name] = [$"'{property.Name}' is not an operation class ({string.Join(", ", matrix.OperationClasses.Select(c => c.Name))})."];
+            else if (property.Value.ValueKind == JsonValueKind.Array && property.Value.GetArrayLength() == 0)
+                errors[property.Name] = [$"{property.Name}: at least one threshold; leave the class out for none."];
             else
                 thresholds[property.Name] = [.. BudgetParser.ParseThresholds(property.Value, property.Name, errors)];
         }

@@ -43,7 +43,7 @@ public sealed class AlertEvaluator(
     /// <summary>The metric of a budget's projection in alert_states: its unit's, marked, so it never meets a threshold of the unit itself.</summary>
     public const string ForecastMetric = "#forecast";
 
-    private const string OpenSql = "SELECT level, owner_id, metric, threshold FROM alert_states WHERE tenant_id = $1 AND recovered_at IS NULL";
+    private const string OpenSql = "SELECT level, owner_id, metric, threshold, window_start FROM alert_states WHERE tenant_id = $1 AND recovered_at IS NULL";
 
     private const string RaiseSql = """
         INSERT INTO alert_states (tenant_id, level, owner_id, metric, threshold, window_start, raised_event_id, raised_at)
@@ -70,7 +70,15 @@ public sealed class AlertEvaluator(
             while (await reader.ReadAsync(cancellationToken)) tenantIds.Add(reader.GetString(0));
 
         var written = 0;
-        foreach (var tenantId in tenantIds) written += await EvaluateAsync(tenantId, cancellationToken);
+        foreach (var tenantId in tenantIds)
+        {
+            // One tenant's failure (a bad row, say) must not stop the alerts of the tenants after it.
+            try { written += await EvaluateAsync(tenantId, cancellationToken); }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                log.LogWarning(e, "Alert evaluation of tenant {Tenant} failed; the next turn tries again", tenantId);
+            }
+        }
         if (written > 0) publisher.Wake();
         return written;
     }
@@ -85,15 +93,21 @@ public sealed class AlertEvaluator(
 
         var now = clock.GetUtcNow();
         var watched = Watched(tenant, Instant.FromDateTimeOffset(now));
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Evaluations of one tenant take turns, and each reads the counters once it has its turn: one that read them
+        // before another closed a threshold would otherwise raise it again from what it read.
+        await using (var turn = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('tq_alerts'), hashtext($1))", connection))
+        {
+            turn.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+            await turn.ExecuteNonQueryAsync(cancellationToken);
+        }
         var counters = await budgets.ReadCountersAsync(tenantId, watched.Select(w => (w.Level, w.OwnerId, w.Budget.Unit, w.Window)).ToList(), cancellationToken);
-
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var daily = watched.Any(w => w.Budget.Period != ResetCadence.Rolling)
             ? await budgets.DailyUseAsync(tenantId, today.AddDays(-BudgetForecasts.TrailingDays), today.AddDays(1), cancellationToken)
             : [];
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var open = await OpenAsync(connection, tenantId, cancellationToken);
         var written = 0;
         for (var i = 0; i < watched.Count; i++)
@@ -101,8 +115,9 @@ public sealed class AlertEvaluator(
             var w = watched[i];
             var used = counters[i].Used;
             var key = (w.Level, w.OwnerId, w.Budget.Unit);
-            var changes = ThresholdAlerts.Evaluate(w.Budget.AlertThresholds, used, w.Budget.Limit, open.GetValueOrDefault(key) ?? []);
-            open.Remove(key);
+            var (openNow, closed) = await OpenInWindowAsync(connection, tenantId, open, key, w.Window.Start.ToDateTimeUtc(), t => Data(w, t, used), now, cancellationToken);
+            written += closed;
+            var changes = ThresholdAlerts.Evaluate(w.Budget.AlertThresholds, used, w.Budget.Limit, openNow);
             foreach (var threshold in changes.Raise)
                 if (await RaiseAsync(connection, tenantId, w, key.Unit, threshold, WebhookEvents.ThresholdCrossed, Data(w, threshold, used), now, cancellationToken)) written++;
             foreach (var threshold in changes.Recover)
@@ -111,8 +126,11 @@ public sealed class AlertEvaluator(
             // The projection: open while the period is expected to reach the limit it has not reached yet (reaching it is threshold 1's).
             if (w.Budget.Period == ResetCadence.Rolling) continue;
             var projection = (w.Level, w.OwnerId, w.Budget.Unit + ForecastMetric);
-            var wasOpen = open.Remove(projection);
             var forecast = DailyUseForecast.Project(matrix, w.Level == "tenant" ? QuotaLevel.Tenant : QuotaLevel.Department, w.OwnerId, w.Budget, used, w.Window, today, daily);
+            var (openProjection, closedProjection) = await OpenInWindowAsync(connection, tenantId, open, projection, w.Window.Start.ToDateTimeUtc(),
+                _ => ProjectionData(w, used, forecast), now, cancellationToken);
+            written += closedProjection;
+            var wasOpen = openProjection.Count > 0;
             var overrunning = forecast.OverrunOn is not null && used < w.Budget.Limit;
             if (overrunning && !wasOpen
                 && await RaiseAsync(connection, tenantId, w, projection.Item3, 1m, WebhookEvents.ProjectedOverrun, ProjectionData(w, used, forecast), now, cancellationToken))
@@ -123,7 +141,7 @@ public sealed class AlertEvaluator(
         written += await EvaluateCellsAsync(connection, tenant, open, now, cancellationToken);
         // Thresholds left open of a budget that is gone (removed, or its unit changed): nobody watches them, so they close.
         foreach (var (key, thresholds) in open)
-            foreach (var threshold in thresholds)
+            foreach (var threshold in thresholds.Keys)
                 if (await RecoverAsync(connection, tenantId, key, threshold, GoneData(key, threshold), now, cancellationToken)) written++;
         await transaction.CommitAsync(cancellationToken);
         if (written > 0) log.LogInformation("Tenant {Tenant}: {Count} alert events", tenantId, written);
@@ -136,7 +154,7 @@ public sealed class AlertEvaluator(
     /// Rolling cells are not watched: their counters are buckets, not one window.
     /// </summary>
     private async Task<int> EvaluateCellsAsync(NpgsqlConnection connection, TenantSnapshot tenant,
-        Dictionary<(string, string, string), HashSet<decimal>> open, DateTimeOffset now, CancellationToken cancellationToken)
+        Dictionary<(string, string, string), Dictionary<decimal, DateTime>> open, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var watched = new Dictionary<string, (decimal[] Thresholds, QuotaCell Cell)>(StringComparer.Ordinal);
         await using (var read = new NpgsqlCommand(CellThresholdsSql, connection))
@@ -144,7 +162,8 @@ public sealed class AlertEvaluator(
             read.Parameters.Add(new NpgsqlParameter { Value = tenant.Id });
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-                if (matrix.TryGetClass(reader.GetString(0), out _) && tenant.Cell(matrix, reader.GetString(0)) is { Reset: not ResetCadence.Rolling } cell)
+                if (reader.GetFieldValue<decimal[]>(1).Length > 0 && matrix.TryGetClass(reader.GetString(0), out _)
+                    && tenant.Cell(matrix, reader.GetString(0)) is { Reset: not ResetCadence.Rolling } cell)
                     watched[reader.GetString(0)] = (reader.GetFieldValue<decimal[]>(1), cell);
         }
         var written = 0;
@@ -165,9 +184,11 @@ public sealed class AlertEvaluator(
             {
                 var (thresholds, cell) = watched[operationClass];
                 var key = ("subject", owner, operationClass);
-                var changes = ThresholdAlerts.Evaluate(thresholds, used, cell.HardLimit, open.GetValueOrDefault(key) ?? []);
-                open.Remove(key);
                 var data = CellData(owner, operationClass, used, cell.HardLimit, start, end);
+                var (openNow, closed) = await OpenInWindowAsync(connection, tenant.Id, open, key, DateTime.SpecifyKind(start, DateTimeKind.Utc),
+                    t => With(data, t), now, cancellationToken);
+                written += closed;
+                var changes = ThresholdAlerts.Evaluate(thresholds, used, cell.HardLimit, openNow);
                 foreach (var threshold in changes.Raise)
                     if (await RaiseAsync(connection, tenant.Id, "subject", owner, operationClass, threshold, start, WebhookEvents.ThresholdCrossed,
                             With(data, threshold), now, cancellationToken)) written++;
@@ -179,7 +200,7 @@ public sealed class AlertEvaluator(
         foreach (var (key, thresholds) in open.Where(o => o.Key.Item1 == "subject").ToList())
         {
             open.Remove(key);
-            foreach (var threshold in thresholds)
+            foreach (var threshold in thresholds.Keys)
                 if (await RecoverAsync(connection, tenant.Id, key, threshold,
                         new JsonObject { ["level"] = "subject", ["ownerId"] = key.Item2, ["operationClass"] = key.Item3, ["threshold"] = threshold,
                             ["reason"] = watched.ContainsKey(key.Item3) ? "new_window" : "thresholds_removed" }, now, cancellationToken)) written++;
@@ -216,9 +237,33 @@ public sealed class AlertEvaluator(
         return watched;
     }
 
-    private static async Task<Dictionary<(string, string, string), HashSet<decimal>>> OpenAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes <paramref name="key"/>'s open thresholds out of <paramref name="open"/>: those raised in an earlier window
+    /// close now (as new_period), so the new window raises them afresh; answers those raised in this window.
+    /// </summary>
+    private static async Task<(HashSet<decimal> Open, int Written)> OpenInWindowAsync(NpgsqlConnection connection, string tenantId,
+        Dictionary<(string, string, string), Dictionary<decimal, DateTime>> open, (string, string, string) key, DateTime windowStart,
+        Func<decimal, JsonObject> data, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var open = new Dictionary<(string, string, string), HashSet<decimal>>();
+        var current = new HashSet<decimal>();
+        var written = 0;
+        if (!open.Remove(key, out var thresholds)) return (current, written);
+        foreach (var (threshold, raisedIn) in thresholds)
+        {
+            if (raisedIn == windowStart) current.Add(threshold);
+            else
+            {
+                var closing = data(threshold);
+                closing["reason"] = "new_period";
+                if (await RecoverAsync(connection, tenantId, key, threshold, closing, now, cancellationToken)) written++;
+            }
+        }
+        return (current, written);
+    }
+
+    private static async Task<Dictionary<(string, string, string), Dictionary<decimal, DateTime>>> OpenAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
+    {
+        var open = new Dictionary<(string, string, string), Dictionary<decimal, DateTime>>();
         await using var command = new NpgsqlCommand(OpenSql, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -226,7 +271,7 @@ public sealed class AlertEvaluator(
         {
             var key = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
             if (!open.TryGetValue(key, out var thresholds)) open[key] = thresholds = [];
-            thresholds.Add(reader.GetDecimal(3));
+            thresholds[reader.GetDecimal(3)] = reader.GetDateTime(4);
         }
         return open;
     }

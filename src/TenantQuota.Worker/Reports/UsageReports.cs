@@ -10,7 +10,7 @@ namespace TenantQuota.Worker.Reports;
 /// <summary>
 /// Sends each subscribed tenant's weekly usage report (report_subscriptions) once per week, as a report.usage event
 /// that the webhook pipeline delivers (ADR 0019). The week is the last complete ISO week in UTC, Monday to Monday.
-/// A report waits until the usage rollups have passed the week's end, so it is complete; reports_sent's primary key
+/// A report waits until the usage rollups have passed the week's end by their lookback, so it is final; reports_sent's primary key
 /// lets one worker send it, whichever gets there first. Every Worker:ReportInterval (0: never).
 /// </summary>
 public sealed class UsageReports(NpgsqlDataSource db, TenantEventPublisher publisher, TimeProvider clock, IOptions<WorkerSettings> settings, ILogger<UsageReports> log)
@@ -20,7 +20,7 @@ public sealed class UsageReports(NpgsqlDataSource db, TenantEventPublisher publi
         SELECT s.tenant_id, s.departments FROM report_subscriptions s
          WHERE NOT EXISTS (SELECT 1 FROM reports_sent r WHERE r.tenant_id = s.tenant_id AND r.period_start = $1)
            AND (NOT EXISTS (SELECT 1 FROM usage_records u WHERE u.tenant_id = s.tenant_id AND u.created_at < $2)
-                OR EXISTS (SELECT 1 FROM usage_rollup_marks m WHERE m.tenant_id = s.tenant_id AND m.rolled_to >= $2))
+                OR EXISTS (SELECT 1 FROM usage_rollup_marks m WHERE m.tenant_id = s.tenant_id AND m.rolled_to >= $2 + $3::interval))
         """;
 
     private const string WeekSql = """
@@ -51,6 +51,8 @@ public sealed class UsageReports(NpgsqlDataSource db, TenantEventPublisher publi
         {
             command.Parameters.Add(new NpgsqlParameter { Value = from });
             command.Parameters.Add(new NpgsqlParameter { Value = to });
+            // The rollup recomputes an hour back from its mark for records that commit late: past that, the week is final.
+            command.Parameters.Add(new NpgsqlParameter { Value = Analytics.UsageRollup.Lookback });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 due.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<string[]>(1)));

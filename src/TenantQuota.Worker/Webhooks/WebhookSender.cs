@@ -115,8 +115,10 @@ public sealed class WebhookSender(
             }
             error = $"answered {status}";
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
+            // Anything but our own shutdown is this try's failure (no answer, a URL .NET refuses, …): recorded and retried
+            // on the schedule, so a delivery never loops on its lease.
             error = e is OperationCanceledException ? $"no answer within {settings.Value.WebhookTimeout}" : e.Message;
         }
         await RecordFailureAsync(delivery, status, error, giveUp: false, cancellationToken);
