@@ -33,8 +33,11 @@ internal sealed class MessageTemplate(string key, Template title, Template body,
 /// </summary>
 internal sealed class MessageTemplates
 {
-    /// <summary>Refusals that are not about the subject's own cell: a budget spent, a budget kept for higher priorities, a model not allowed.</summary>
-    public static readonly string[] RefusalKeys = ["budget_stop", "budget_priority", "model_refused"];
+    /// <summary>
+    /// Refusals that are not about the subject's own cell: a budget spent, a budget kept for higher priorities, a model not
+    /// allowed, a person or department held after a usage spike.
+    /// </summary>
+    public static readonly string[] RefusalKeys = ["budget_stop", "budget_priority", "model_refused", "anomaly_hold"];
 
     private static readonly string[] Stages = ["nudge", "soft_limit", "final_warning", "stop", "not_enough_left", .. RefusalKeys];
     private readonly Dictionary<(string Stage, string? Action, string? Tier, string? Class), MessageTemplate> _messages = [];
@@ -58,7 +61,7 @@ internal sealed class MessageTemplates
         return null;
     }
 
-    /// <summary>The message of a refusal key (budget_stop, budget_priority, model_refused), or null.</summary>
+    /// <summary>The message of a refusal key (<see cref="RefusalKeys"/>), or null.</summary>
     public MessageTemplate? Find(string refusalKey) => _messages.GetValueOrDefault((refusalKey, null, null, null));
 
     public static MessageTemplates Parse(string path, string source, QuotaMatrix matrix, List<string> errors)

@@ -22,8 +22,8 @@ public sealed record CopySituation(
 
 /// <summary>
 /// A refusal that is not about the subject's own cell: <paramref name="Key"/> is budget_stop (a department's or the
-/// tenant's budget is spent), budget_priority (what is left of the tenant budget is kept for higher priorities) or
-/// model_refused; <paramref name="Level"/> the level that refused (department, tenant, or subject for a model);
+/// tenant's budget is spent), budget_priority (what is left of the tenant budget is kept for higher priorities),
+/// model_refused or anomaly_hold (the person or their department held after a usage spike until an administrator clears it); <paramref name="Level"/> the level that refused (department, tenant, or subject for a model);
 /// <paramref name="ResetsAt"/> when that level's budget refills.
 /// </summary>
 public sealed record RefusalSituation(
@@ -230,7 +230,7 @@ public sealed class QuotaCopy
             {
                 if (copy.Messages.Find(key) is not { } message)
                 {
-                    errors.Add($"{copy.Messages.Source}: no message for {key} (a refusal by a budget or a model list)");
+                    errors.Add($"{copy.Messages.Source}: no message for {key} (a refusal by a budget, a model list or an anomaly hold)");
                     continue;
                 }
                 var operationClass = _matrix.OperationClasses[0].Name;

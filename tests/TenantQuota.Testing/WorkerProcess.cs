@@ -76,6 +76,7 @@ public sealed class WorkerProcess : IAsyncDisposable
             ["Worker:AlertInterval"] = "00:00:00",
             ["Worker:RollupInterval"] = "00:00:00",
             ["Worker:ReportInterval"] = "00:00:00",
+            ["Worker:AnomalyInterval"] = "00:00:00",
             ["Worker:TenantEventsQueue"] = queue + "-tenant-events",
             ["Worker:WebhookPollInterval"] = "00:00:00.100",
         };

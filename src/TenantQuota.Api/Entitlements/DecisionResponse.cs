@@ -57,12 +57,15 @@ public static class QuotaAnswers
         var subjectLevel = decision.Levels.First(l => l.Charge.Level == QuotaLevel.Subject);
         var subject = subjectLevel.Charge;
         var (cell, window, outcome) = (subject.Cell, subject.Window, decision.Subject);
-        // The copy speaks about the subject's own cell, unless a budget or a model list refused: then about that.
-        var message = decision.Allowed || (decision.LimitingLevel == QuotaLevel.Subject && decision.Reason != RefusalReason.Model)
+        // The copy speaks about the subject's own cell, unless a budget, a model list or an anomaly hold refused: then about that.
+        var message = decision.Allowed || (decision.LimitingLevel == QuotaLevel.Subject && decision.Reason is RefusalReason.Limit or RefusalReason.Priority)
             ? deps.Message(tenant, tier, operationClass, cell, window, QuotaStages.For(cell, outcome, deps.Thresholds), requested, outcome.Used,
                 outcome.BillableQuantity, !outcome.Allowed, now, locale)
             : deps.Copy.RenderRefusal(new RefusalSituation(
-                decision.Reason switch { RefusalReason.Model => "model_refused", RefusalReason.Priority => "budget_priority", _ => "budget_stop" },
+                decision.Reason switch
+                {
+                    RefusalReason.Model => "model_refused", RefusalReason.Priority => "budget_priority", RefusalReason.Anomaly => "anomaly_hold", _ => "budget_stop",
+                },
                 decision.LimitingLevel.ToWireName(), operationClass, outcome.FallbackClass, decision.FallbackModel, model, now,
                 decision.Levels.First(l => l.Refused).Charge.Window.End.InZone(tenant.Zone)), locale);
         return new DecisionResponse(outcome.Allowed, outcome.Decision.WireName(), operationClass, tier, outcome.Used,
@@ -87,6 +90,7 @@ public static class QuotaAnswers
     {
         RefusalReason.Priority => "priority",
         RefusalReason.Model => "model",
+        RefusalReason.Anomaly => "anomaly",
         _ => "limit",
     };
 

@@ -62,7 +62,7 @@ public sealed class EntitlementDependencies(
             return (null, "model is required with tokens here: a budget of this subject is kept in dollars, and the model's price says what the tokens cost.");
         var usage = new UsageAmount(request.QuantityFor(operationClass), operationClass.Unit, request.InputTokens, request.OutputTokens, cost);
         var lines = ChargePlan.For(tenant.Id, tenant.Budget, department, request.SubjectId!, operationClass.Name, cell, usage, tenant.Zone, now, Shares,
-            new ModelAccess(request.Model, Matrix.ModelsOf(tenant.Tier), subject?.Models));
+            new ModelAccess(request.Model, Matrix.ModelsOf(tenant.Tier), subject?.Models), subject?.Hold);
         return (new EntitlementPlan(department?.Id, usage, lines), null);
     }
 

@@ -27,6 +27,7 @@ public static class GovernanceApi
         services.AddSingleton<UsageAnalytics>();
         services.AddSingleton<ReportSubscriptions>();
         services.AddSingleton<CellAlerts>();
+        services.AddSingleton<AnomalyStore>();
         return services;
     }
 
@@ -67,6 +68,40 @@ public static class GovernanceApi
             .WithName("GetCellAlerts")
             .WithSummary("Read the per-person alert thresholds")
             .WithDescription("Operation class → thresholds. Scope tenant.admin.");
+        tenant.MapPut("/anomaly-policy", AnomalyEndpoints.PutPolicy)
+            .WithName("SetAnomalyPolicy")
+            .WithSummary("Watch for usage spikes, and say what happens to whoever spikes")
+            .WithDescription("{ \"metric\": \"usd\", \"minimumVolume\": 5, \"sensitivity\": 4, \"action\": \"block\", \"levels\": [\"department\", \"subject\"] }. " +
+                "Each complete UTC hour the worker compares every department's and person's use of metric (usd, tokens or an operation class) " +
+                "with the same hour on the 14 days before: above median + sensitivity × spread (the median absolute deviation × 1.4826, at " +
+                "least a tenth of the median) and at least minimumVolume (dollars for usd) is a spike. It raises alert.anomaly and, with " +
+                "action degrade (with fallbackClass) or block, holds the department or person until you clear it: their requests are refused " +
+                "with reason anomaly (degrade points at fallbackClass and lets it through). sensitivity " +
+                $"{AnomalyPolicies.MinSensitivity:0}–{AnomalyPolicies.MaxSensitivity:0}, default {AnomalyPolicies.DefaultSensitivity:0}; action " +
+                "default notify. Audited. Scope tenant.admin.")
+            .AcceptsJsonBody();
+        tenant.MapGet("/anomaly-policy", AnomalyEndpoints.GetPolicy)
+            .WithName("GetAnomalyPolicy")
+            .WithSummary("Read your tenant's anomaly policy")
+            .WithDescription("404 when there is none. Scope tenant.admin.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tenant.MapDelete("/anomaly-policy", AnomalyEndpoints.DeletePolicy)
+            .WithName("RemoveAnomalyPolicy")
+            .WithSummary("Stop watching for usage spikes")
+            .WithDescription("Holds already placed stay until cleared. Audited. Scope tenant.admin.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tenant.MapGet("/anomaly-holds", AnomalyEndpoints.ListHolds)
+            .WithName("ListAnomalyHolds")
+            .WithSummary("Who is held after a usage spike")
+            .WithDescription("The open holds, newest first: level, ownerId, action, fallbackClass, heldAt, the hour that spiked and its " +
+                "alert.anomaly's eventId. include=cleared adds those cleared in the last 30 days (clearedAt, clearedBy). Scope tenant.admin.");
+        tenant.MapDelete("/anomaly-holds/{level}/{ownerId}", AnomalyEndpoints.ClearHold)
+            .WithName("ClearAnomalyHold")
+            .WithSummary("Lift a hold")
+            .WithDescription("level: department or subject. From the next request on, the department's or person's requests are decided as " +
+                $"before; for {AnomalyStore.QuietAfterClearing.TotalHours:0} hours after, spikes of theirs only notify. Audited. 404 when nothing is held. " +
+                "Scope tenant.admin.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         tenant.MapPut("/reports/weekly", ReportsEndpoints.Put)
             .WithName("SubscribeWeeklyReport")
             .WithSummary("Send your tenant a weekly usage report")

@@ -41,6 +41,8 @@ namespace TenantQuota.Api.Hosting;
 [JsonSerializable(typeof(IReadOnlyDictionary<string, decimal[]>))]
 [JsonSerializable(typeof(TenantQuota.Api.Governance.ReportSubscriptionRequest))]
 [JsonSerializable(typeof(TenantQuota.Api.Governance.ReportSubscriptionResponse))]
+[JsonSerializable(typeof(TenantQuota.Api.Governance.HoldList))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -30,7 +30,10 @@ public sealed class AuditLog(NpgsqlDataSource db)
     public const string Webhook = "webhook";
     public const string Report = "report";
     public const string CellAlerts = "cell_alerts";
-    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override, Budget, Department, Subject, Webhook, Report, CellAlerts];
+    public const string AnomalyPolicy = "anomaly_policy";
+    /// <summary>A hold the anomaly detector placed (actor anomaly-detector) or an administrator cleared; target is level:owner.</summary>
+    public const string AnomalyHold = "anomaly_hold";
+    public static readonly string[] Kinds = [Tier, Client, AllowedOrigins, Override, Budget, Department, Subject, Webhook, Report, CellAlerts, AnomalyPolicy, AnomalyHold];
 
     private const string InsertSql = """
         INSERT INTO audit_log (tenant_id, kind, action, target, actor, at, before, after)

@@ -60,6 +60,11 @@ public static class ChargeLines
                 json.WriteString("fallbackClass", line.Cell.FallbackClass);
                 if (line.FallbackModel is not null) json.WriteString("fallbackModel", line.FallbackModel);
                 if (line.ModelRefusedBy is { } by) json.WriteString("modelRefusedBy", by.ToWireName());
+                if (line.HeldBy is { } hold)
+                {
+                    json.WriteString("heldBy", hold.By.ToWireName());
+                    if (hold.FallbackClass is not null) json.WriteString("heldFallbackClass", hold.FallbackClass);
+                }
                 if (line.Level == QuotaLevel.Subject) json.WriteString("matrixVersion", matrixVersion);
                 json.WriteEndObject();
             }
@@ -101,7 +106,8 @@ public static class ChargeLines
             lines.Add(new LevelCharge(level, line.GetProperty("owner").GetString()!, metric, String(line, "unit") ?? metric, cell, window, amount,
                 line.TryGetProperty("ceiling", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : null,
                 String(line, "fallbackModel"),
-                BudgetNames.TryParseLevel(String(line, "modelRefusedBy"), out var refusedBy) ? refusedBy : null, burst));
+                BudgetNames.TryParseLevel(String(line, "modelRefusedBy"), out var refusedBy) ? refusedBy : null, burst,
+                BudgetNames.TryParseLevel(String(line, "heldBy"), out var heldBy) ? new AnomalyHold(heldBy, String(line, "heldFallbackClass")) : null));
             before.Add(Long(line, "before"));
             burstBefore.Add(Long(line, "burstBefore"));
         }

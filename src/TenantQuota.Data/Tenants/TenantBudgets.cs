@@ -7,8 +7,11 @@ using TenantQuota.Domain.Matrix;
 
 namespace TenantQuota.Data;
 
-/// <summary>A subject's own row: its department, cell overrides and the models it may call (null: any), as stored.</summary>
-public sealed record SubjectRow(string SubjectId, string? DepartmentId, JsonObject Overrides, IReadOnlyList<string>? Models = null);
+/// <summary>
+/// A subject's own row: its department, cell overrides and the models it may call (null: any), as stored, and the
+/// anomaly detector's hold on it, if any.
+/// </summary>
+public sealed record SubjectRow(string SubjectId, string? DepartmentId, JsonObject Overrides, IReadOnlyList<string>? Models = null, AnomalyHold? Hold = null);
 
 /// <summary>One day's use by one department ('' for none) of one class: quantity in the class's unit, money, tokens.</summary>
 public sealed record DailyUse(string DepartmentId, string OperationClass, DateOnly Day, long Quantity, long CostMicroUsd, long Tokens);
@@ -81,7 +84,7 @@ public sealed class TenantBudgets(NpgsqlDataSource db) : IAsyncDisposable
         NpgsqlDataSource db, IReadOnlyList<(string TenantId, string SubjectId)> keys, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("""
-            SELECT k.ord, s.department_id, s.overrides::text, s.models::text
+            SELECT k.ord, s.department_id, s.overrides::text, s.models::text, s.hold->>'fallbackClass', s.hold IS NOT NULL
               FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k (tenant_id, subject_id, ord)
               JOIN subjects s ON s.tenant_id = k.tenant_id AND s.subject_id = k.subject_id
             """);
@@ -93,7 +96,8 @@ public sealed class TenantBudgets(NpgsqlDataSource db) : IAsyncDisposable
         {
             var index = (int)reader.GetInt64(0) - 1;
             rows[index] = new SubjectRow(keys[index].SubjectId, reader.IsDBNull(1) ? null : reader.GetString(1),
-                JsonNode.Parse(reader.GetString(2))!.AsObject(), reader.IsDBNull(3) ? null : Models(JsonNode.Parse(reader.GetString(3))));
+                JsonNode.Parse(reader.GetString(2))!.AsObject(), reader.IsDBNull(3) ? null : Models(JsonNode.Parse(reader.GetString(3))),
+                reader.GetBoolean(5) ? new AnomalyHold(QuotaLevel.Subject, reader.IsDBNull(4) ? null : reader.GetString(4)) : null);
         }
         return rows;
     }

@@ -40,7 +40,7 @@ public sealed class TenantDirectory(NpgsqlDataSource db, QuotaMatrix matrix)
     {
         await using var command = db.CreateCommand("""
             SELECT t.tier, t.time_zone, t.version, t.overrides::text, t.budget::text,
-                   (SELECT json_agg(json_build_object('id', d.id, 'name', d.name, 'priority', d.priority, 'budget', d.budget, 'models', d.models))
+                   (SELECT json_agg(json_build_object('id', d.id, 'name', d.name, 'priority', d.priority, 'budget', d.budget, 'models', d.models, 'hold', d.hold))
                       FROM departments d WHERE d.tenant_id = t.id)::text AS departments,
                    EXISTS (SELECT 1 FROM subjects s WHERE s.tenant_id = t.id) AS has_subjects
               FROM tenants t WHERE t.id = $1
@@ -68,7 +68,8 @@ public sealed class TenantDirectory(NpgsqlDataSource db, QuotaMatrix matrix)
             var id = (string)d!["id"]!;
             BudgetNames.TryParsePriority((string?)d["priority"], out var priority);
             departments[id] = new Department(id, (string)d["name"]!, priority, BudgetParser.FromStored(d["budget"] is JsonObject b ? b.ToJsonString() : null, matrix),
-                TenantBudgets.Models(d["models"]));
+                TenantBudgets.Models(d["models"]),
+                d["hold"] is JsonObject hold ? new AnomalyHold(QuotaLevel.Department, (string?)hold["fallbackClass"]) : null);
         }
         return departments;
     }

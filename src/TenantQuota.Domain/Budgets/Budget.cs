@@ -32,7 +32,22 @@ public sealed record Budget(
 }
 
 /// <param name="Models">The models its people may call; null for any their tier allows.</param>
-public sealed record Department(string Id, string Name, DepartmentPriority Priority, Budget? Budget, IReadOnlyList<string>? Models = null);
+/// <param name="Hold">Set by the anomaly detector until an administrator clears it: its people are blocked or degraded.</param>
+public sealed record Department(string Id, string Name, DepartmentPriority Priority, Budget? Budget, IReadOnlyList<string>? Models = null, AnomalyHold? Hold = null);
+
+/// <summary>
+/// What the anomaly detector did to a person or a department after a spike, until an administrator clears it
+/// (docs/decisions/0022): with <paramref name="FallbackClass"/>, requests of any other class are refused and pointed at it
+/// (degrade); without, every request is refused (block). <paramref name="By"/> is the level that holds: the person's
+/// own, or their department's.
+/// </summary>
+public sealed record AnomalyHold(QuotaLevel By, string? FallbackClass)
+{
+    /// <summary>Whether a request of <paramref name="operationClass"/> is refused: degrade lets its fallback class through.</summary>
+    public bool Refuses(string operationClass) => FallbackClass != operationClass;
+
+    public string Action => FallbackClass is null ? "block" : "degrade";
+}
 
 /// <summary>
 /// The share of the tenant budget each priority may use: past it, that priority's requests meet the

@@ -23,11 +23,12 @@ public sealed record UsageAmount(long Quantity, string ClassUnit, long InputToke
 /// counter may count afterwards (null: nothing is refused at this level). The database enforces the ceilings
 /// of all levels atomically; <see cref="LevelRules"/> explains the result. <paramref name="FallbackModel"/> is the
 /// model a refusal at this level points at; <paramref name="ModelRefusedBy"/> is set when the request's model is not
-/// allowed (by the tier's, the department's or the person's list), and the line then refuses whatever it counts.
+/// allowed (by the tier's, the department's or the person's list), and <paramref name="HeldBy"/> when an anomaly hold
+/// refuses the request: the line then refuses whatever it counts.
 /// </summary>
 public sealed record LevelCharge(
     QuotaLevel Level, string OwnerId, string Metric, string Unit, QuotaCell Cell, QuotaWindow Window, long Amount, long? Ceiling,
-    string? FallbackModel = null, QuotaLevel? ModelRefusedBy = null, BurstAllowance? Burst = null)
+    string? FallbackModel = null, QuotaLevel? ModelRefusedBy = null, BurstAllowance? Burst = null, AnomalyHold? HeldBy = null)
 {
     /// <summary>A ceiling no counter can meet: the database refuses the line, and with it the request.</summary>
     public const long RefuseAll = -1;
@@ -54,13 +55,16 @@ public static class ChargePlan
     /// priority may use (a subject outside any department counts as normal).
     /// </summary>
     /// <remarks>
+    /// An anomaly hold (the person's own, or their department's) that refuses the class makes the subject's line
+    /// refuse before anything else is looked at.
     /// A model that the tier, the department or the person does not allow makes the subject's line refuse, pointing at
     /// the first model of the list that refused it. A budget that degrades to a fallback model does not refuse calls
     /// with that model: past its limit they go on and are counted, as on a budget that only warns.
     /// </remarks>
     public static IReadOnlyList<LevelCharge> For(
         string tenantId, Budget? tenantBudget, Department? department, string subjectId, string operationClass,
-        QuotaCell subjectCell, UsageAmount usage, DateTimeZone zone, Instant now, PriorityShares shares, ModelAccess? models = null)
+        QuotaCell subjectCell, UsageAmount usage, DateTimeZone zone, Instant now, PriorityShares shares, ModelAccess? models = null,
+        AnomalyHold? hold = null)
     {
         models ??= ModelAccess.None;
         var lines = new List<LevelCharge>(3);
@@ -74,7 +78,10 @@ public static class ChargePlan
         var refusal = NotAllowed(models.Model, models.TierModels, QuotaLevel.Subject)
             ?? NotAllowed(models.Model, department?.Models, QuotaLevel.Department)
             ?? NotAllowed(models.Model, models.SubjectModels, QuotaLevel.Subject);
-        lines.Add(refusal is { } r ? subject with { Ceiling = LevelCharge.RefuseAll, ModelRefusedBy = r.By, FallbackModel = r.Instead, Burst = null } : subject);
+        var held = hold?.Refuses(operationClass) == true ? hold : department?.Hold?.Refuses(operationClass) == true ? department.Hold : null;
+        lines.Add(held is not null ? subject with { Ceiling = LevelCharge.RefuseAll, HeldBy = held, Burst = null }
+            : refusal is { } r ? subject with { Ceiling = LevelCharge.RefuseAll, ModelRefusedBy = r.By, FallbackModel = r.Instead, Burst = null }
+            : subject);
         return lines;
     }
 

@@ -2,8 +2,11 @@ using TenantQuota.Domain.Matrix;
 
 namespace TenantQuota.Domain.Budgets;
 
-/// <summary>Why a request was refused: a level's own limit, the share of the tenant budget kept for higher priorities, or its model.</summary>
-public enum RefusalReason { Limit, Priority, Model }
+/// <summary>
+/// Why a request was refused: a level's own limit, the share of the tenant budget kept for higher priorities, its model,
+/// or an anomaly hold on the person or their department.
+/// </summary>
+public enum RefusalReason { Limit, Priority, Model, Anomaly }
 
 /// <summary>
 /// Where one level stands after the request: <paramref name="Used"/> is unchanged unless the request was admitted.
@@ -64,7 +67,7 @@ public static class LevelRules
             var outcome = allowed ? own[i] : Unchanged(lines[i].Cell, before[i]);
             var taken = allowed ? fromBurst[i] : 0;
             levels[i] = new LevelOutcome(lines[i], before[i], outcome.Used, outcome.Remaining, outcome.State, refused[i],
-                HeldForHigherPriority: refused[i] && lines[i].ModelRefusedBy is null && before[i] + lines[i].Amount <= lines[i].Cell.HardLimit,
+                HeldForHigherPriority: refused[i] && lines[i].ModelRefusedBy is null && lines[i].HeldBy is null && before[i] + lines[i].Amount <= lines[i].Cell.HardLimit,
                 BurstUsed: (burstBefore?[i] ?? 0) + taken, FromBurst: taken);
         }
 
@@ -75,9 +78,13 @@ public static class LevelRules
             : QuotaRules.Refuse(lines[subjectIndex].Cell, before[subjectIndex]) with { FallbackClass = own[limiting].FallbackClass };
         if (allowed) return new ChargeDecision(true, subject, lines[limiting].Level, levels, Reason: null);
         var refusing = lines[limiting];
-        var reason = refusing.ModelRefusedBy is not null ? RefusalReason.Model : levels[limiting].HeldForHigherPriority ? RefusalReason.Priority : RefusalReason.Limit;
-        return new ChargeDecision(false, subject with { FallbackClass = reason == RefusalReason.Model ? null : subject.FallbackClass },
-            refusing.ModelRefusedBy ?? refusing.Level, levels, reason, refusing.FallbackModel);
+        var reason = refusing.HeldBy is not null ? RefusalReason.Anomaly
+            : refusing.ModelRefusedBy is not null ? RefusalReason.Model
+            : levels[limiting].HeldForHigherPriority ? RefusalReason.Priority
+            : RefusalReason.Limit;
+        var fallbackClass = reason switch { RefusalReason.Model => null, RefusalReason.Anomaly => refusing.HeldBy!.FallbackClass, _ => subject.FallbackClass };
+        return new ChargeDecision(false, subject with { FallbackClass = fallbackClass },
+            refusing.HeldBy?.By ?? refusing.ModelRefusedBy ?? refusing.Level, levels, reason, refusing.FallbackModel);
     }
 
     private static QuotaOutcome Unchanged(QuotaCell cell, long used) =>

@@ -64,21 +64,7 @@ public sealed class AlertEvaluator(
     /// <summary>One evaluation of every tenant with a budget or an open alert; answers how many events it wrote.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var tenantIds = new List<string>();
-        await using (var command = db.CreateCommand(TenantsToWatchSql))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            while (await reader.ReadAsync(cancellationToken)) tenantIds.Add(reader.GetString(0));
-
-        var written = 0;
-        foreach (var tenantId in tenantIds)
-        {
-            // One tenant's failure (a bad row, say) must not stop the alerts of the tenants after it.
-            try { written += await EvaluateAsync(tenantId, cancellationToken); }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                log.LogWarning(e, "Alert evaluation of tenant {Tenant} failed; the next turn tries again", tenantId);
-            }
-        }
+        var written = await Schedules.EachTenantAsync(db, TenantsToWatchSql, EvaluateAsync, log, "Alert evaluation", cancellationToken);
         if (written > 0) publisher.Wake();
         return written;
     }

@@ -81,6 +81,9 @@ public sealed class WorkerSettings : IValidatableObject
     /// <summary>How often the usage rollups behind GET /v1/tenant/usage are brought up to date; 0: never.</summary>
     public TimeSpan RollupInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often the complete hours the rollups have are looked at for usage spikes (docs/decisions/0022); 0: never.</summary>
+    public TimeSpan AnomalyInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often subscribed tenants' weekly usage reports are looked for (each is sent once); 0: never.</summary>
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromHours(1);
 
@@ -108,7 +111,7 @@ public sealed class WorkerSettings : IValidatableObject
                  {
                      (nameof(ReconcileInterval), ReconcileInterval), (nameof(ReconcileSettleTime), ReconcileSettleTime),
                      (nameof(BillingHousekeepingInterval), BillingHousekeepingInterval), (nameof(AlertInterval), AlertInterval),
-                     (nameof(RollupInterval), RollupInterval), (nameof(ReportInterval), ReportInterval),
+                     (nameof(RollupInterval), RollupInterval), (nameof(ReportInterval), ReportInterval), (nameof(AnomalyInterval), AnomalyInterval),
                  })
         {
             if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))

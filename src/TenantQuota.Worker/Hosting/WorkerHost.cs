@@ -10,6 +10,7 @@ using TenantQuota.Billing;
 using TenantQuota.Billing.MeterEvents;
 using TenantQuota.Billing.Reconciliation;
 using TenantQuota.Data;
+using TenantQuota.Data.Governance;
 using TenantQuota.Domain.Matrix;
 using TenantQuota.Worker.Alerts;
 using TenantQuota.Worker.Analytics;
@@ -56,6 +57,9 @@ public static class WorkerHost
         services.AddHostedService(sp => sp.GetRequiredService<TenantEventPublisher>());
         services.AddSingleton<UsageRollup>(); // usage analytics (Analytics/, ADR 0020)
         services.AddHostedService(sp => sp.GetRequiredService<UsageRollup>());
+        services.AddSingleton<AnomalyStore>(); // spikes that alert and hold (ADR 0022)
+        services.AddSingleton<SpikeDetector>();
+        services.AddHostedService(sp => sp.GetRequiredService<SpikeDetector>());
         services.AddSingleton<UsageReports>(); // weekly reports as report.usage events (Reports/)
         services.AddHostedService(sp => sp.GetRequiredService<UsageReports>());
         services.AddSingleton<WebhookSender>();

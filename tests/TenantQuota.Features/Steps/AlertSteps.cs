@@ -138,6 +138,16 @@ public sealed class AlertSteps(ScenarioApi api)
             && (string)e["data"]!["ownerId"]! == department && (decimal)e["data"]!["threshold"]! == threshold
             && (decimal)e["data"]!["used"]! == used && (decimal)e["data"]!["limit"]! == limit);
 
+    [Then("the webhook received an anomaly for the {word} {string} with {decimal} observed, {decimal} expected and action {string}")]
+    public async Task ReceivedAnAnomaly(string level, string owner, decimal observed, decimal expected, string action)
+    {
+        var wireLevel = level == "person" ? "subject" : level;
+        bool Matches(JsonObject e) => (string)e["type"]! == WebhookEvents.Anomaly && (string)e["data"]!["level"]! == wireLevel
+            && (string)e["data"]!["ownerId"]! == owner && (decimal)e["data"]!["observed"]! == observed
+            && (decimal)e["data"]!["expected"]! == expected && (string)e["data"]!["action"]! == action;
+        await Eventually.Until(() => Task.FromResult(Delivered().Any(Matches)), found => found, $"an anomaly of {level} {owner} to reach the webhook");
+    }
+
     [Then("the alert list shows the same {int} events, newest first")]
     public async Task TheAlertListShowsThem(int count)
     {
