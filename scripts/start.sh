@@ -160,6 +160,8 @@ else
     export RabbitMq__VirtualHost="${RabbitMq__VirtualHost:-$TQ_RABBITMQ_VHOST}"
     export RabbitMq__Username="${RabbitMq__Username:-$TQ_RABBITMQ_USER}"
     export RabbitMq__Password="${RabbitMq__Password:-$TQ_RABBITMQ_PASSWORD}"
+    # As for the API: this stack's webhook receivers run on 127.0.0.1, which deliveries otherwise refuse.
+    export Governance__AllowLoopbackHttpWebhooks="${Governance__AllowLoopbackHttpWebhooks:-true}"
     export_stripe_settings
     exec setsid dotnet TenantQuota.Worker.dll --urls "$WORKER_URL"
   ) >"$TQ_RUN_DIR/worker.log" 2>&1 &

@@ -90,4 +90,36 @@ public sealed class GovernanceRulesTests
     [InlineData("alert.recovered", "alert.anomaly", false)]
     public void Endpoints_subscribe_by_type_or_prefix(string pattern, string type, bool matches) =>
         Assert.Equal(matches, WebhookEvents.Matches(pattern, type));
+
+    [Theory]
+    [InlineData("93.184.216.34", true)]
+    [InlineData("2606:2800:220:1:248:1893:25c8:1946", true)]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("::1", false)]
+    [InlineData("10.1.2.3", false)]
+    [InlineData("172.16.0.1", false)]
+    [InlineData("172.31.255.255", false)]
+    [InlineData("172.32.0.1", true)]
+    [InlineData("192.168.1.1", false)]
+    [InlineData("169.254.169.254", false)] // cloud metadata
+    [InlineData("100.64.0.1", false)]
+    [InlineData("0.0.0.0", false)]
+    [InlineData("224.0.0.1", false)]
+    [InlineData("255.255.255.255", false)]
+    [InlineData("::ffff:10.0.0.1", false)] // IPv4-mapped
+    [InlineData("::ffff:93.184.216.34", true)]
+    [InlineData("fd00::1", false)]
+    [InlineData("fe80::1", false)]
+    [InlineData("2002:a00:1::1", false)] // 6to4 wrapping 10.0.0.1
+    [InlineData("::", false)]
+    public void Webhooks_go_to_public_addresses_only(string address, bool allowed) =>
+        Assert.Equal(allowed, WebhookAddresses.MayReceive(System.Net.IPAddress.Parse(address), allowLoopback: false));
+
+    [Fact]
+    public void Loopback_is_allowed_only_when_the_stack_says_so_and_private_ranges_never()
+    {
+        Assert.True(WebhookAddresses.MayReceive(System.Net.IPAddress.Loopback, allowLoopback: true));
+        Assert.True(WebhookAddresses.MayReceive(System.Net.IPAddress.IPv6Loopback, allowLoopback: true));
+        Assert.False(WebhookAddresses.MayReceive(System.Net.IPAddress.Parse("10.0.0.1"), allowLoopback: true));
+    }
 }

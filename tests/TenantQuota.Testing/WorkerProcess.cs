@@ -77,6 +77,7 @@ public sealed class WorkerProcess : IAsyncDisposable
             ["Worker:RollupInterval"] = "00:00:00",
             ["Worker:ReportInterval"] = "00:00:00",
             ["Worker:AnomalyInterval"] = "00:00:00",
+            ["Governance:AllowLoopbackHttpWebhooks"] = "true", // the tests' receivers listen on 127.0.0.1
             ["Worker:TenantEventsQueue"] = queue + "-tenant-events",
             ["Worker:WebhookPollInterval"] = "00:00:00.100",
         };

@@ -64,9 +64,14 @@ public static class WorkerHost
         services.AddHostedService(sp => sp.GetRequiredService<UsageReports>());
         services.AddSingleton<WebhookSender>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookSender>());
-        // No redirects: a receiver answers where it was registered, not somewhere it points the signed body to.
+        // No redirects: a receiver answers where it was registered, not somewhere it points the signed body to. Public
+        // addresses only, checked as each connection is made; loopback too where the API allows loopback endpoints.
+        var allowLoopbackWebhooks = builder.Configuration.GetValue<bool>("Governance:AllowLoopbackHttpWebhooks");
         services.AddHttpClient(WebhookSender.HttpClientName, client => client.DefaultRequestHeaders.UserAgent.ParseAdd("TenantQuota-Webhooks/1"))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false, ConnectCallback = WebhookConnections.ToPublicAddresses(allowLoopbackWebhooks),
+            });
 
         services.AddMassTransit(bus =>
         {
