@@ -23,6 +23,28 @@ public sealed class BudgetForecastsTests(ITestOutputHelper output)
         Assert.Null(forecast.OverrunOn);
     }
 
+    [Theory]
+    [InlineData("2026-12-01T05:00:00Z", "2026-12-02", 5.0 / 24)] // New York's December starts at 05:00 UTC
+    [InlineData("2026-11-30T23:00:00Z", "2026-12-01", 23.0 / 24)] // Madrid's at 23:00 UTC the day before
+    [InlineData("2026-12-01T00:00:00Z", "2026-12-01", 1.0)]
+    public void A_period_that_ends_at_midnight_in_its_zone_has_part_of_its_last_UTC_day(string endUtc, string periodEnd, double share)
+    {
+        var ending = BudgetForecasts.Ending(DateTime.Parse(endUtc, null, System.Globalization.DateTimeStyles.AdjustToUniversal));
+        Assert.Equal(DateOnly.Parse(periodEnd), ending.PeriodEnd);
+        Assert.Equal(share, ending.LastDayShare, 9);
+    }
+
+    [Fact]
+    public void Only_the_part_of_the_last_day_in_the_period_is_expected()
+    {
+        // New York: the period's last UTC day, Tuesday 1 December, has 5 of its 24 hours in it.
+        var whole = BudgetForecasts.Project(OfficeWeeks(Monday), Monday, usedToday: 0, used: 1_000, limit: 5_000, periodEnd: new DateOnly(2026, 12, 1));
+        var newYork = BudgetForecasts.Project(OfficeWeeks(Monday), Monday, usedToday: 0, used: 1_000, limit: 5_000, periodEnd: new DateOnly(2026, 12, 2),
+            lastDayShare: 5.0 / 24);
+
+        Assert.Equal(whole.Projected + (long)Math.Round(100 * 5.0 / 24), newYork.Projected);
+    }
+
     [Fact]
     public void The_overrun_day_is_the_first_the_projection_reaches_the_limit_and_today_counts_what_it_used()
     {

@@ -20,8 +20,7 @@ public static class DailyUseForecast
             byDay[use.Day] = byDay.GetValueOrDefault(use.Day) + new UsageAmount(use.Quantity, unit, use.Tokens, 0, use.CostMicroUsd).In(budget.Unit);
         }
         var trailing = Enumerable.Range(0, BudgetForecasts.TrailingDays).Select(i => byDay.GetValueOrDefault(today.AddDays(i - BudgetForecasts.TrailingDays))).ToArray();
-        // The day after the period's last (UTC) day.
-        var periodEnd = DateOnly.FromDateTime(window.End.ToDateTimeUtc().AddTicks(-1)).AddDays(1);
-        return BudgetForecasts.Project(trailing, today, Math.Min(byDay.GetValueOrDefault(today), used), used, budget.Limit, periodEnd);
+        var (periodEnd, lastDayShare) = BudgetForecasts.Ending(window.End.ToDateTimeUtc());
+        return BudgetForecasts.Project(trailing, today, Math.Min(byDay.GetValueOrDefault(today), used), used, budget.Limit, periodEnd, lastDayShare);
     }
 }

@@ -18,11 +18,26 @@ public static class BudgetForecasts
     public const int TrailingDays = 14;
     private const double Z80 = 1.2816;
 
+    /// <summary>
+    /// The first UTC day after a period that ends at <paramref name="endUtc"/>, and how much of its last UTC day is in it
+    /// (the period ends at midnight in the tenant's zone: New York's at 05:00 UTC, so 5/24 of that day).
+    /// </summary>
+    public static (DateOnly PeriodEnd, double LastDayShare) Ending(DateTime endUtc)
+    {
+        var lastDay = endUtc.AddTicks(-1).Date;
+        return (DateOnly.FromDateTime(lastDay).AddDays(1), (endUtc - lastDay).TotalHours / 24);
+    }
+
     /// <param name="trailing">Usage of each of the <see cref="TrailingDays"/> days before <paramref name="today"/>, oldest first (0 for a quiet day).</param>
     /// <param name="usedToday">What today has used so far.</param>
     /// <param name="used">What the period has used so far, today included.</param>
     /// <param name="periodEnd">The first day after the period.</param>
-    public static BudgetForecast Project(IReadOnlyList<long> trailing, DateOnly today, long usedToday, long used, long limit, DateOnly periodEnd)
+    /// <param name="lastDayShare">
+    /// How much of the period's last day is in it: a period ends at midnight in the tenant's zone, so in a zone west of
+    /// UTC its last UTC day is only begun (New York: 5 of 24 hours), and east of it nearly whole.
+    /// </param>
+    public static BudgetForecast Project(IReadOnlyList<long> trailing, DateOnly today, long usedToday, long used, long limit, DateOnly periodEnd,
+        double lastDayShare = 1)
     {
         if (trailing.Count != TrailingDays) throw new ArgumentException($"{TrailingDays} days of history, oldest first.", nameof(trailing));
         var sums = new double[7];
@@ -44,18 +59,21 @@ public static class BudgetForecasts
         }
         var dailyVariance = squares / (TrailingDays - 7);
 
-        var projected = used + Math.Max(0, Expected(today) - usedToday);
+        var lastDay = periodEnd.AddDays(-1);
+        double Share(DateOnly day) => day == lastDay ? lastDayShare : 1;
+        var projected = used + Math.Max(0, Expected(today) * Share(today) - usedToday);
         DateOnly? overrunOn = projected >= limit ? today : null;
-        var daysLeft = new int[7];
-        daysLeft[(int)today.DayOfWeek]++;
+        var daysLeft = new double[7];
+        daysLeft[(int)today.DayOfWeek] += Share(today);
         for (var day = today.AddDays(1); day < periodEnd; day = day.AddDays(1))
         {
-            projected += Expected(day);
-            daysLeft[(int)day.DayOfWeek]++;
+            projected += Expected(day) * Share(day);
+            daysLeft[(int)day.DayOfWeek] += Share(day);
             if (overrunOn is null && projected >= limit) overrunOn = day;
         }
         // Each day left varies on its own (variance σ² each), and each weekday's mean, from two samples, is itself off
-        // by σ²/2 in variance, an error every day of that weekday repeats: n days of a weekday add n·σ² + n²·σ²/2.
+        // by σ²/2 in variance, an error every day of that weekday repeats: n days of a weekday add n·σ² + n²·σ²/2
+        // (a part of a day counts as that part).
         var band = Z80 * Math.Sqrt(dailyVariance * daysLeft.Sum(n => n + n * n / 2.0));
         return new BudgetForecast((long)Math.Round(projected), (long)Math.Max(used, Math.Round(projected - band)), (long)Math.Round(projected + band), overrunOn);
     }
