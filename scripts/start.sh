@@ -222,6 +222,22 @@ if [ "$USE_LOCALSTRIPE" -eq 1 ]; then
 fi
 rm -f "$TQ_RUN_DIR/last-admin-call.json"
 
+# ---- the governance demo: Umbrella (enterprise) with departments, a forecast, alerts and a webhook receiver ----
+# A receiver of the tenant's events, as a customer runs one: it checks each delivery's signature with the secret
+# the API answers when the endpoint is registered below (docs/webhooks.md), and lists what arrived.
+WEBHOOKS_URL="http://127.0.0.1:$TQ_WEBHOOKS_PORT"
+if ! running_pid webhooks >/dev/null; then
+  command -v python3 >/dev/null || apt_install python3
+  touch "$TQ_STATE_DIR/webhook-secret"
+  setsid python3 "$TQ_ROOT/scripts/lib/webhook_receiver.py" "$TQ_WEBHOOKS_PORT" "$TQ_STATE_DIR/webhook-events.jsonl" \
+    "$TQ_STATE_DIR/webhook-secret" 127.0.0.1 >"$TQ_RUN_DIR/webhooks.log" 2>&1 &
+  echo $! >"$TQ_RUN_DIR/webhooks.pid"
+fi
+wait_for_url "$WEBHOOKS_URL/events.json" 20 "$(running_pid webhooks || true)" || die "the webhook receiver did not start; see $TQ_RUN_DIR/webhooks.log"
+PGHOST=127.0.0.1 PGPORT="$TQ_PG_PORT" PGUSER=postgres PGDATABASE="$TQ_DB_NAME" SEED_API_URL="$API_URL" SEED_IDP_URL="$IDP_URL" \
+  SEED_WEBHOOK_URL="$WEBHOOKS_URL/hooks" SEED_SECRET_FILE="$TQ_STATE_DIR/webhook-secret" SEED_SCRATCH="$TQ_RUN_DIR" \
+  bash "$TQ_ROOT/scripts/lib/seed-governance-demo.sh" || die "seeding the governance demo failed"
+
 # ---- summary -----------------------------------------------------------------------------------------
 if [ "$USE_LOCALSTRIPE" -eq 1 ]; then
   stripe_line="LocalStripe         $LOCALSTRIPE_URL      (state in memory; meter events: $LOCALSTRIPE_URL/_meter_events)"
@@ -237,6 +253,7 @@ TenantQuota is running (loopback only):
   API                 $API_URL        (OpenAPI: $API_URL/openapi/v1.json, readiness: $API_URL/health/ready)
   Identity provider   $IDP_URL        (discovery: $IDP_URL/.well-known/openid-configuration)
   Billing worker      $WORKER_URL        (readiness: $WORKER_URL/health/ready, overage pipeline: $WORKER_URL/billing/health)
+  Webhook receiver    $WEBHOOKS_URL        (Umbrella's alerts and reports as its endpoint received them)
   $stripe_line
   PostgreSQL          127.0.0.1:$TQ_PG_PORT  database $TQ_DB_NAME, user $TQ_DB_USER
   RabbitMQ            127.0.0.1:$TQ_RABBITMQ_PORT   virtual host $TQ_RABBITMQ_VHOST, user $TQ_RABBITMQ_USER

@@ -3,6 +3,7 @@
 # when start.sh started it (it leaves a marker then): a node that was already running stays up.
 source "$(dirname "$0")/lib/common.sh"
 
+stop_by_pidfile webhooks
 stop_by_pidfile worker
 stop_by_pidfile api
 stop_by_pidfile identity

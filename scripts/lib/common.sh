@@ -12,6 +12,8 @@ TQ_DB_NAME="${TQ_DB_NAME:-tenantquota}"
 TQ_DB_USER="tenantquota"
 TQ_DB_PASSWORD="tenantquota"
 TQ_WORKER_PORT="${TQ_WORKER_PORT:-5090}"
+# The demo's webhook receiver (scripts/lib/webhook_receiver.py): a tenant's endpoint, as a customer would run one.
+TQ_WEBHOOKS_PORT="${TQ_WEBHOOKS_PORT:-5095}"
 # LocalStripe (src/TenantQuota.LocalStripe): the local stand-in for Stripe that start.sh runs and
 # points the API and the worker at, unless Stripe__BaseUrl names another Stripe. Development values
 # only: LocalStripe accepts any sk_test_ key, and signs webhooks with this secret (its own default).
@@ -142,7 +144,7 @@ wait_for_url() {
 # its process (a reboot; /var/tmp survives one), so a pid only counts while its command line still
 # names what we started.
 declare -A TQ_PROCESS_MARKER=([identity]="TenantQuota.Identity.dll" [api]="TenantQuota.Api.dll" [worker]="TenantQuota.Worker.dll"
-                             [localstripe]="TenantQuota.LocalStripe.dll")
+                             [localstripe]="TenantQuota.LocalStripe.dll" [webhooks]="webhook_receiver.py")
 running_pid() {
   local file="$TQ_RUN_DIR/$1.pid" pid
   [ -f "$file" ] || return 1
