@@ -3,7 +3,7 @@
 #
 # Seeds a month of rollups for tenant bench-budgets as the worker would write them: 1,000 people in 10 departments,
 # each using 2 classes (one with a model) 8 hours a day on the month's weekdays: about 340,000 hourly rows with the
-# person, 3,500 without, and 42,000 daily rows. Then times GET /v1/tenant/usage through the running API (JWT validated, as a dashboard calls it):
+# person, 3,500 without, and 42,000 daily rows; per person alone (0018) 168,000 hourly and 21,000 daily rows. Then times GET /v1/tenant/usage through the running API (JWT validated, as a dashboard calls it):
 # BENCH_ANALYTICS_RUNS calls per query after 5 warm-ups, p50 / p95 / max of curl's total time. Writes nothing else.
 # Stop the worker first, as for scripts/bench.sh: its rollups and outbox would share the cores with the measurement.
 #   scripts/start.sh && kill "$(cat "$TQ_RUN_DIR/worker.pid")" && bench/analytics.sh
@@ -51,7 +51,17 @@ if [ "$(psql_bench -c "SELECT count(*) FROM usage_daily WHERE tenant_id = '$TENA
       FROM usage_hourly WHERE tenant_id = '$TENANT' AND hour >= '$MONTH_START' AND hour < '$MONTH_END' AND subject_id LIKE 'bench-analytics-%'
      GROUP BY 1, 2, 3, 4, 5, 6
     ON CONFLICT DO NOTHING;
-    ANALYZE usage_hourly; ANALYZE usage_hourly_groups; ANALYZE usage_daily;"
+    INSERT INTO usage_hourly_subjects (tenant_id, hour, subject_id, quantity, input_tokens, output_tokens, cost_micro_usd, records)
+    SELECT tenant_id, hour, subject_id, sum(quantity), sum(input_tokens), sum(output_tokens), sum(cost_micro_usd), sum(records)
+      FROM usage_hourly WHERE tenant_id = '$TENANT' AND hour >= '$MONTH_START' AND hour < '$MONTH_END' AND subject_id LIKE 'bench-analytics-%'
+     GROUP BY 1, 2, 3
+    ON CONFLICT DO NOTHING;
+    INSERT INTO usage_daily_subjects (tenant_id, day, subject_id, quantity, input_tokens, output_tokens, cost_micro_usd, records)
+    SELECT tenant_id, day, subject_id, sum(quantity), sum(input_tokens), sum(output_tokens), sum(cost_micro_usd), sum(records)
+      FROM usage_daily WHERE tenant_id = '$TENANT' AND day >= '$MONTH_START' AND day < '$MONTH_END' AND subject_id LIKE 'bench-analytics-%'
+     GROUP BY 1, 2, 3
+    ON CONFLICT DO NOTHING;
+    ANALYZE usage_hourly; ANALYZE usage_hourly_groups; ANALYZE usage_daily; ANALYZE usage_hourly_subjects; ANALYZE usage_daily_subjects;"
 fi
 echo "rows in $MONTH_START: hourly $(psql_bench -c "SELECT count(*) FROM usage_hourly WHERE tenant_id = '$TENANT' AND hour >= '$MONTH_START' AND hour < '$MONTH_END'")," \
      "daily $(psql_bench -c "SELECT count(*) FROM usage_daily WHERE tenant_id = '$TENANT' AND day >= '$MONTH_START' AND day < '$MONTH_END'")"

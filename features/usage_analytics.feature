@@ -15,6 +15,7 @@ Feature: Usage analytics for the tenant admin
     When the worker rolls up the usage
     Then today's usage by class is 3 "summaries" and 2 "drafts"
     And today's usage by department is 3 "marketing" and 2 without a department
+    And today's usage by person is 3 "ana" and 2 "bob"
 
   Scenario: Usage arriving after a rollup is in the next one, and nothing is counted twice
     Given the worker has rolled up the usage
@@ -22,3 +23,4 @@ Feature: Usage analytics for the tenant admin
     And the worker rolls up the usage
     And the worker rolls up the usage
     Then today's usage by class is 7 "summaries" and 2 "drafts"
+    And today's usage by person is 7 "ana" and 2 "bob"

@@ -14,13 +14,15 @@ public sealed class UsageAnalyticsTests(ApiHostFixture fixture) : IClassFixture<
 
     private HttpClient Admin(string tenant) => _host.Client(TestTokens.For(tenant, "tenant.admin"));
 
+    /// <summary>One hour of one person's use of one class, added to every rollup as the worker would.</summary>
     private static async Task HourAsync(string tenant, string hour, string operationClass, string department, string subject, string model, long quantity, long micro)
     {
-        foreach (var (table, bucket, person) in new[] { ("usage_hourly", "$2::timestamptz", "$5,"), ("usage_hourly_groups", "$2::timestamptz", ""),
-                     ("usage_daily", "date_trunc('day', $2::timestamptz, 'UTC')", "$5,") })
+        const string Day = "date_trunc('day', $2::timestamptz, 'UTC')";
+        foreach (var (table, values) in new[] { ("usage_hourly", "$2, $3, $4, $5, $6"), ("usage_hourly_groups", "$2, $3, $4, $6"), ("usage_daily", $"{Day}, $3, $4, $5, $6"),
+                     ("usage_hourly_subjects", "$2, $5"), ("usage_daily_subjects", $"{Day}, $5") })
         {
             await using var command = ApiHost.Database.CreateCommand($"""
-                INSERT INTO {table} VALUES ($1, {bucket}, $3, $4, {person} $6, $7, 0, 0, $8, 1)
+                INSERT INTO {table} VALUES ($1, {values}, $7::bigint, 0, 0, $8::bigint, 1)
                 ON CONFLICT ON CONSTRAINT {table}_pkey DO UPDATE SET quantity = {table}.quantity + EXCLUDED.quantity,
                    cost_micro_usd = {table}.cost_micro_usd + EXCLUDED.cost_micro_usd, records = {table}.records + 1
                 """);
@@ -93,6 +95,51 @@ public sealed class UsageAnalyticsTests(ApiHostFixture fixture) : IClassFixture<
         var usage = await UsageAsync(tenant, "from=2026-11-01T00:00:00Z&to=2026-11-05T00:00:00Z&" + query);
 
         Assert.Equal(keys, string.Join(" ", usage["series"]!.AsArray().Select(s => (string?)s!["key"] ?? "null").Order(StringComparer.Ordinal)));
+    }
+
+    /// <remarks>
+    /// Per person without a class the API ranks from whole days plus the hours at the range's ends (ADR 0020); this
+    /// ranks the hours themselves. dee used most on the first day, but before the range starts; eve most at its end.
+    /// </remarks>
+    [Theory]
+    [InlineData("day", "2026-11-02T00:00:00Z", "2026-11-05T00:00:00Z")]
+    [InlineData("hour", "2026-11-02T06:00:00Z", "2026-11-04T03:00:00Z")]
+    [InlineData("hour", "2026-11-03T06:00:00Z", "2026-11-03T09:00:00Z")]
+    public async Task The_top_people_and_their_points_are_those_of_the_hourly_rows(string interval, string from, string to)
+    {
+        var tenant = await _host.CreateTenantAsync("enterprise");
+        var rows = new List<(string Subject, DateTimeOffset Hour, long Quantity, long Micro)>();
+        async Task UseAsync(string subject, string hour, string operationClass, long quantity, long micro)
+        {
+            await HourAsync(tenant, hour, operationClass, "eng", subject, operationClass == "summaries" ? "gpt-large" : "", quantity, micro);
+            rows.Add((subject, DateTimeOffset.Parse(hour, System.Globalization.CultureInfo.InvariantCulture), quantity, micro));
+        }
+        await UseAsync("dee", "2026-11-02T02:00:00Z", "drafts", 90, 0);
+        await UseAsync("eve", "2026-11-04T02:00:00Z", "summaries", 30, 10);
+        await UseAsync("eve", "2026-11-03T07:00:00Z", "drafts", 1, 0);
+        for (var i = 0; i < 8; i++) // tied pairs: ann-0/ann-1 by quantity and cost (the key decides), bo-0/bo-1 by quantity (cost decides)
+        {
+            var day = $"2026-11-0{2 + i % 3}";
+            await UseAsync($"ann-{i % 2}", $"{day}T0{6 + i % 3}:00:00Z", "summaries", 4 + i / 2, 1000);
+            await UseAsync($"ann-{i % 2}", $"{day}T0{7 + i % 2}:00:00Z", "drafts", 2, 0);
+            await UseAsync($"bo-{i % 2}", $"{day}T0{6 + i % 4}:00:00Z", "summaries", 4 + i / 2, 500 + i % 2);
+            await UseAsync($"cy-{i}", $"{day}T08:00:00Z", i % 2 == 0 ? "drafts" : "summaries", 1 + i, 100 * i);
+        }
+
+        var usage = await UsageAsync(tenant, $"from={from}&to={to}&groupBy=subject&interval={interval}&limit=5");
+
+        var (first, last, step) = (DateTimeOffset.Parse(from, System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(to, System.Globalization.CultureInfo.InvariantCulture), interval == "day" ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1));
+        var expected = rows.Where(r => r.Hour >= first && r.Hour < last)
+            .GroupBy(r => r.Subject)
+            .OrderByDescending(g => g.Sum(r => r.Quantity)).ThenByDescending(g => g.Sum(r => r.Micro)).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Take(5)
+            .Select(g => g.Key + ": " + string.Join(" ", Enumerable.Range(0, (int)((last - first) / step)).Select(n => first + n * step).Select(t =>
+            {
+                var bucket = g.Where(r => r.Hour >= t && r.Hour < t + step).ToList();
+                return $"{t.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}={bucket.Sum(r => r.Quantity)}/{bucket.Sum(r => r.Micro) / 1_000_000m}";
+            })));
+        Assert.Equal(expected, usage["series"]!.AsArray().Select(s => (string)s!["key"]! + ": " + Points(s)));
     }
 
     [Fact]

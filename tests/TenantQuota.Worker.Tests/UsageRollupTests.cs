@@ -64,7 +64,24 @@ public sealed class UsageRollupTests(BillingPipeline pipeline)
     private Task<string?> SnapshotAsync(string tenant) => pipeline.Database.ScalarAsync<string>("""
         SELECT (SELECT string_agg(h::text, ';' ORDER BY h::text) FROM usage_hourly h WHERE tenant_id = $1) || '#' ||
                (SELECT string_agg(g::text, ';' ORDER BY g::text) FROM usage_hourly_groups g WHERE tenant_id = $1) || '#' ||
-               (SELECT string_agg(d::text, ';' ORDER BY d::text) FROM usage_daily d WHERE tenant_id = $1)
+               (SELECT string_agg(d::text, ';' ORDER BY d::text) FROM usage_daily d WHERE tenant_id = $1) || '#' ||
+               (SELECT string_agg(s::text, ';' ORDER BY s::text) FROM usage_hourly_subjects s WHERE tenant_id = $1) || '#' ||
+               (SELECT string_agg(s::text, ';' ORDER BY s::text) FROM usage_daily_subjects s WHERE tenant_id = $1)
+        """, tenant);
+
+    /// <summary>The records per person and UTC day, as text rows to compare.</summary>
+    private Task<string?> RecordsByPersonAndDayAsync(string tenant) => pipeline.Database.ScalarAsync<string>("""
+        SELECT string_agg(g, ';' ORDER BY g) FROM (
+          SELECT concat_ws('|', subject_id, date_trunc('day', created_at, 'UTC'), sum(quantity), COALESCE(sum(input_tokens), 0), COALESCE(sum(output_tokens), 0),
+                           COALESCE(sum(cost_micro_usd), 0), count(*)) AS g
+            FROM usage_records WHERE tenant_id = $1 AND recorded GROUP BY subject_id, date_trunc('day', created_at, 'UTC')) r
+        """, tenant);
+
+    /// <summary>A per-person rollup (0018) added up the same way; hours into their days.</summary>
+    private Task<string?> PersonRollupByDayAsync(string tenant, string table, string time) => pipeline.Database.ScalarAsync<string>($"""
+        SELECT string_agg(g, ';' ORDER BY g) FROM (
+          SELECT concat_ws('|', subject_id, date_trunc('day', {time}, 'UTC'), sum(quantity), sum(input_tokens), sum(output_tokens), sum(cost_micro_usd), sum(records)) AS g
+            FROM {table} WHERE tenant_id = $1 GROUP BY subject_id, date_trunc('day', {time}, 'UTC')) r
         """, tenant);
 
     [Fact]
@@ -82,6 +99,10 @@ public sealed class UsageRollupTests(BillingPipeline pipeline)
         Assert.Equal(records, await RollupByGroupAsync(tenant, "usage_daily"));
         var (byGroup, groups) = await WithoutThePersonAsync(tenant);
         Assert.Equal(byGroup, groups);
+        var byPerson = await RecordsByPersonAndDayAsync(tenant);
+        Assert.Contains("cy|", byPerson);
+        Assert.Equal(byPerson, await PersonRollupByDayAsync(tenant, "usage_hourly_subjects", "hour"));
+        Assert.Equal(byPerson, await PersonRollupByDayAsync(tenant, "usage_daily_subjects", "day"));
 
         var before = await SnapshotAsync(tenant);
         Assert.Equal(0, await Rollup.RollUpAsync(tenant, CancellationToken.None));
@@ -108,5 +129,7 @@ public sealed class UsageRollupTests(BillingPipeline pipeline)
 
         Assert.Equal(await RecordsByGroupAsync(tenant), await RollupByGroupAsync(tenant, "usage_hourly"));
         Assert.Equal(await RecordsByGroupAsync(tenant), await RollupByGroupAsync(tenant, "usage_daily"));
+        Assert.Equal(await RecordsByPersonAndDayAsync(tenant), await PersonRollupByDayAsync(tenant, "usage_hourly_subjects", "hour"));
+        Assert.Equal(await RecordsByPersonAndDayAsync(tenant), await PersonRollupByDayAsync(tenant, "usage_daily_subjects", "day"));
     }
 }

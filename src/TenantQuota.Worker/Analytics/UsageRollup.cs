@@ -5,10 +5,11 @@ using TenantQuota.Worker.Hosting;
 namespace TenantQuota.Worker.Analytics;
 
 /// <summary>
-/// Keeps usage_hourly, usage_hourly_groups and usage_daily (migration 0014) up to date from the usage records, every
-/// Worker:RollupInterval (0: never). Per tenant it recomputes whole UTC hours, from an hour before its mark
-/// (a record whose transaction committed late is still counted) to the current hour, and then, from those hours,
-/// the same hours without the person and the days they fall in. Every row is written with an upsert of the recomputed totals: records are
+/// Keeps usage_hourly, usage_hourly_groups and usage_daily (migration 0014) and usage_hourly_subjects and
+/// usage_daily_subjects (0018) up to date from the usage records, every Worker:RollupInterval (0: never). Per tenant
+/// it recomputes whole UTC hours, from an hour before its mark (a record whose transaction committed late is still
+/// counted) to the current hour, and then, from those hours, the same hours without the person, the days they fall
+/// in, and both per person alone. Every row is written with an upsert of the recomputed totals: records are
 /// never changed or deleted, so a rerun writes the same numbers and no group disappears. Workers take turns per
 /// tenant (a transaction-scoped advisory lock; the one that does not get it skips the tenant this turn).
 /// docs/decisions/0020-usage-rollups.md
@@ -71,6 +72,24 @@ public sealed class UsageRollup(NpgsqlDataSource db, TimeProvider clock, IOption
                IS DISTINCT FROM (EXCLUDED.quantity, EXCLUDED.input_tokens, EXCLUDED.output_tokens, EXCLUDED.cost_micro_usd, EXCLUDED.records)
         """;
 
+    // The same hours and days per person alone (0018), from the hours and days just written.
+    private static readonly string SubjectHoursSql = PersonUpsert("usage_hourly_subjects", "hour", "usage_hourly", "hour >= $2 AND hour < $3");
+    private static readonly string SubjectDaysSql = PersonUpsert("usage_daily_subjects", "day", "usage_daily",
+        "day >= date_trunc('day', $2::timestamptz, 'UTC') AND day < date_trunc('day', $3::timestamptz - interval '1 microsecond', 'UTC') + interval '1 day'");
+
+    private static string PersonUpsert(string table, string time, string source, string range) => $"""
+        INSERT INTO {table} AS s (tenant_id, {time}, subject_id, quantity, input_tokens, output_tokens, cost_micro_usd, records)
+        SELECT tenant_id, {time}, subject_id, sum(quantity), sum(input_tokens), sum(output_tokens), sum(cost_micro_usd), sum(records)
+          FROM {source}
+         WHERE tenant_id = $1 AND {range}
+         GROUP BY 1, 2, 3
+        ON CONFLICT (tenant_id, {time}, subject_id) DO UPDATE
+           SET quantity = EXCLUDED.quantity, input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens,
+               cost_micro_usd = EXCLUDED.cost_micro_usd, records = EXCLUDED.records
+         WHERE (s.quantity, s.input_tokens, s.output_tokens, s.cost_micro_usd, s.records)
+               IS DISTINCT FROM (EXCLUDED.quantity, EXCLUDED.input_tokens, EXCLUDED.output_tokens, EXCLUDED.cost_micro_usd, EXCLUDED.records)
+        """;
+
     private const string MarkSql = """
         INSERT INTO usage_rollup_marks (tenant_id, rolled_to, updated_at) VALUES ($1, $2, now())
         ON CONFLICT (tenant_id) DO UPDATE SET rolled_to = GREATEST(usage_rollup_marks.rolled_to, EXCLUDED.rolled_to), updated_at = now()
@@ -116,6 +135,8 @@ public sealed class UsageRollup(NpgsqlDataSource db, TimeProvider clock, IOption
             changed += await ExecuteAsync(connection, HoursSql, [tenantId, from.Value, to], cancellationToken);
             changed += await ExecuteAsync(connection, GroupsSql, [tenantId, from.Value, to], cancellationToken);
             changed += await ExecuteAsync(connection, DaysSql, [tenantId, from.Value, to], cancellationToken);
+            changed += await ExecuteAsync(connection, SubjectHoursSql, [tenantId, from.Value, to], cancellationToken);
+            changed += await ExecuteAsync(connection, SubjectDaysSql, [tenantId, from.Value, to], cancellationToken);
             // The current hour is not over: the next run starts from it again (less the lookback).
             await ExecuteAsync(connection, MarkSql, [tenantId, to < currentHour ? to : currentHour], cancellationToken);
             await transaction.CommitAsync(cancellationToken);

@@ -22,6 +22,10 @@ public sealed class AnalyticsSteps(ScenarioApi api)
     public async Task TodayByDepartment(long inDepartment, string department, long without) =>
         Assert.Equal(new Dictionary<string, long> { [department] = inDepartment, ["(none)"] = without }, await TodayAsync("department"));
 
+    [Then("today's usage by person is {long} {string} and {long} {string}")]
+    public async Task TodayByPerson(long first, string firstSubject, long second, string secondSubject) =>
+        Assert.Equal(new Dictionary<string, long> { [firstSubject] = first, [secondSubject] = second }, await TodayAsync("subject"));
+
     /// <summary>Each series' total for today (UTC), keyed by its key; "(none)" for the null key.</summary>
     private async Task<Dictionary<string, long>> TodayAsync(string groupBy)
     {
