@@ -42,7 +42,7 @@ if ! grep -qF "\"$SEED_WEBHOOK_URL\"" "$SEED_SCRATCH/seed-call.json"; then
   [ "$status" = 201 ] || fail "registering the demo webhook receiver answered HTTP $status"
   sed -n 's/.*"secret":"\([^"]*\)".*/\1/p' "$SEED_SCRATCH/seed-call.json" >"$SEED_SECRET_FILE"
 fi
-# Two weeks of history before today, as the worker's rollups would hold it, so the forecast has a pace to go on:
+# Two weeks of history before today, as the worker's rollups (migrations 0014, 0018) would hold it, so the forecast has a pace to go on:
 # weekdays busy from 08:00 to 17:00 UTC, weekends quiet. Days already there are left alone.
 psql -q -v ON_ERROR_STOP=1 -c "
   INSERT INTO usage_hourly (tenant_id, hour, operation_class, department_id, subject_id, model, quantity, input_tokens, output_tokens, cost_micro_usd, records)
@@ -63,5 +63,15 @@ psql -q -v ON_ERROR_STOP=1 -c "
   SELECT tenant_id, date_trunc('day', hour, 'UTC'), operation_class, department_id, subject_id, model, sum(quantity), 0, 0, 0, sum(records) FROM usage_hourly
    WHERE tenant_id = 'umbrella' AND hour < date_trunc('day', now(), 'UTC') AND hour >= date_trunc('day', now(), 'UTC') - interval '14 days'
    GROUP BY 1, 2, 3, 4, 5, 6
+  ON CONFLICT DO NOTHING;
+  INSERT INTO usage_hourly_subjects
+  SELECT tenant_id, hour, subject_id, sum(quantity), 0, 0, 0, sum(records) FROM usage_hourly
+   WHERE tenant_id = 'umbrella' AND hour < date_trunc('day', now(), 'UTC') AND hour >= date_trunc('day', now(), 'UTC') - interval '14 days'
+   GROUP BY 1, 2, 3
+  ON CONFLICT DO NOTHING;
+  INSERT INTO usage_daily_subjects
+  SELECT tenant_id, date_trunc('day', hour, 'UTC'), subject_id, sum(quantity), 0, 0, 0, sum(records) FROM usage_hourly
+   WHERE tenant_id = 'umbrella' AND hour < date_trunc('day', now(), 'UTC') AND hour >= date_trunc('day', now(), 'UTC') - interval '14 days'
+   GROUP BY 1, 2, 3
   ON CONFLICT DO NOTHING;" >/dev/null
 rm -f "$SEED_SCRATCH/seed-call.json"
