@@ -24,7 +24,7 @@ seed_once() { # GET-PATH PUT-PATH JSON
 }
 thresholds='"alertThresholds":[0.7,0.9,1.0]'
 seed_once /v1/tenant/budget /v1/tenant/budget "{\"limit\":20000,\"unit\":\"request\",\"period\":\"monthly\",\"overQuota\":\"warn\",$thresholds}"
-for department in "marketing|Marketing|normal|4000" "research|Research|high|6000" "support|Support|low|3000"; do
+for department in "marketing|Marketing|normal|400" "research|Research|high|6000" "support|Support|low|3000"; do
   IFS='|' read -r id name priority limit <<<"$department"
   seed_once "/v1/tenant/departments/$id" "/v1/tenant/departments/$id" \
     "{\"name\":\"$name\",\"priority\":\"$priority\",\"budget\":{\"limit\":$limit,\"unit\":\"request\",\"period\":\"monthly\",\"overQuota\":\"block\",$thresholds}}"
