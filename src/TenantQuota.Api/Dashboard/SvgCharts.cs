@@ -85,7 +85,7 @@ public static class SvgCharts
 
     private static StringBuilder Open(string id, string title, string summary, int height) =>
         new StringBuilder()
-            .Append($"""<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {Width} {height}" role="img" aria-labelledby="{E(id)}-title {E(id)}-desc">""")
+            .Append($"""<svg xmlns="http://www.w3.org/2000/svg" id="{E(id)}" class="chart" viewBox="0 0 {Width} {height}" role="img" aria-labelledby="{E(id)}-title {E(id)}-desc">""")
             .Append($"""<title id="{E(id)}-title">{E(title)}</title><desc id="{E(id)}-desc">{E(summary)}</desc>""");
 
     private static string E(string text) => WebUtility.HtmlEncode(text);

@@ -71,6 +71,8 @@ public sealed class DashboardTests(DashboardStackFixture fixture) : IClassFixtur
         Assert.Contains("httponly", tokenCookie);
         Assert.Contains("samesite=strict", tokenCookie);
         Assert.Contains("path=/dashboard", tokenCookie);
+        // The callback moves on with a page of this site (not a redirect), back to where sign-in began.
+        Assert.Contains("<meta http-equiv=\"refresh\" content=\"0;url=/dashboard\" />", await callback.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains(tenant.Id, html);
         Assert.Contains("Research Lab", html);
