@@ -75,14 +75,14 @@ public static class DashboardEndpoints
         return app;
     }
 
-    private static async Task<IResult> Overview(string? lang, string? saved, HttpContext http, DashboardReader reader, CancellationToken cancellationToken)
+    private static async Task<IResult> Overview(string? lang, string? saved, string? edit, HttpContext http, DashboardReader reader, CancellationToken cancellationToken)
     {
         if (lang is not null && DashboardRules.Languages.Contains(lang))
             http.Response.Cookies.Append(DashboardAuth.LanguageCookie, lang,
                 new CookieOptions { Path = DashboardAuth.Path, SameSite = SameSiteMode.Lax, Secure = http.Request.IsHttps, MaxAge = TimeSpan.FromDays(365), HttpOnly = true });
         var text = DashboardPages.Text(http);
         var status = saved is not null && Statuses.TryGetValue(saved, out var message) ? message(text) : null;
-        return DashboardPages.Overview(await reader.ReadAsync(TenantContext.From(http.User), text, status, cancellationToken));
+        return DashboardPages.Overview(await reader.ReadAsync(TenantContext.From(http.User), text, status, cancellationToken, edit));
     }
 
     /// <summary>What GET /v1/tenant/chargeback answers for Accept: text/csv: this link always means the CSV.</summary>

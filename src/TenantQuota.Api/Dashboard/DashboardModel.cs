@@ -38,6 +38,22 @@ public sealed record FormState(IReadOnlyDictionary<string, string> Values, IRead
 
     public IEnumerable<string> Others(params string[] fields) => Errors.Where(e => !fields.Contains(e.Key)).SelectMany(e => e.Value);
 
+    /// <summary>A budget's fields as the form shows them, to change it from where it stands.</summary>
+    public static FormState Of(BudgetStanding? budget, params (string Field, string Value)[] more)
+    {
+        var values = more.ToDictionary(m => m.Field, m => m.Value);
+        if (budget is not null)
+        {
+            values["limit"] = budget.Limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            values["unit"] = budget.Unit;
+            values["period"] = budget.Period;
+            values["overQuota"] = budget.OverQuota;
+            values["fallbackClass"] = budget.FallbackClass ?? "";
+            values["thresholds"] = string.Join(", ", budget.AlertThresholds.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        return new FormState(values, new Dictionary<string, string[]>());
+    }
+
     /// <summary>The handler's error keys as form fields: "budget." dropped, departmentId → id, alertThresholds → thresholds.</summary>
     public static FormState Refused(IReadOnlyDictionary<string, string> values, IDictionary<string, string[]> errors) =>
         new(values, errors.GroupBy(e => FieldOf(e.Key)).ToDictionary(g => g.Key, g => g.SelectMany(e => e.Value).ToArray()));

@@ -26,7 +26,8 @@ public sealed class DashboardReader(
 {
     public const int TopCount = 5, ListCount = 20;
 
-    public async Task<OverviewModel> ReadAsync(TenantContext caller, DashboardText text, string? status, CancellationToken cancellationToken)
+    /// <param name="edit">A department whose fields the department form starts with.</param>
+    public async Task<OverviewModel> ReadAsync(TenantContext caller, DashboardText text, string? status, CancellationToken cancellationToken, string? edit = null)
     {
         var tenant = await deps.Tenants.FindAsync(caller.TenantId, cancellationToken)
             ?? throw new TenantAccessException(ProblemTypes.TenantNotProvisioned, $"Tenant '{caller.TenantId}' named by the access token is not provisioned here.");
@@ -47,7 +48,13 @@ public sealed class DashboardReader(
 
         return new OverviewModel(text, caller.TenantId, status, budget, budget is null ? null : Chart(text, budget, period, daily), daily, departments,
             people, models, alerts, changes, experience, endpoints, YearMonth(now, tenant.Zone).ToString("yyyy-MM", null),
-            new DashboardChoices(BudgetParser.Units(deps.Matrix), [.. deps.Matrix.OperationClasses.Select(c => c.Name)], WebhookEvents.Patterns));
+            new DashboardChoices(BudgetParser.Units(deps.Matrix), [.. deps.Matrix.OperationClasses.Select(c => c.Name)], WebhookEvents.Patterns))
+        {
+            BudgetForm = FormState.Of(budget),
+            DepartmentForm = departments.FirstOrDefault(d => d.Id == edit) is { } editing
+                ? FormState.Of(editing.Budget, ("id", editing.Id), ("name", editing.Name), ("priority", editing.Priority))
+                : FormState.Empty,
+        };
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ public sealed class DashboardText
     public required string SignOut { get; init; }
     public required string FixErrors { get; init; }
     public required string Save { get; init; }
+    public required string Edit { get; init; }
 
     public required string BudgetHeading { get; init; }
     public required string NoBudget { get; init; }
@@ -135,7 +136,12 @@ public sealed class DashboardText
         ? string.Format(Numbers, Lang == "es" ? "{0} US$" : "${0}", Number(value, 2))
         : $"{Number(value, value == decimal.Truncate(value) ? 0 : 2)} {unit}";
 
-    public string Percent(double? rate) => rate is { } r ? string.Format(Numbers, PercentFormat, Number((decimal)Math.Round(r * 100, 1), 1)) : "—";
+    public string Percent(double? rate)
+    {
+        if (rate is not { } r) return "—";
+        var percent = (decimal)Math.Round(r * 100, 1);
+        return string.Format(Numbers, PercentFormat, Number(percent, percent == decimal.Truncate(percent) ? 0 : 1));
+    }
 
     public string Date(DateOnly day) => string.Format(DayFormat, day.Day, Months[day.Month - 1], day.Year);
 
@@ -146,7 +152,7 @@ public sealed class DashboardText
     public static readonly DashboardText En = new()
     {
         Lang = "en", OtherLang = "es", OtherLangName = "Español", Title = "TenantQuota dashboard", TenantLabel = "Tenant", SignOut = "Sign out",
-        FixErrors = "Please correct the fields marked below; nothing was saved.", Save = "Save",
+        FixErrors = "Please correct the fields marked below; nothing was saved.", Save = "Save", Edit = "Edit",
         BudgetHeading = "This period's budget", NoBudget = "Your tenant has no budget yet. Set one with the form below.",
         Spent = "Spent", Held = "Held", Remaining = "Remaining", Limit = "Limit", ResetsAt = "Resets at", Projected = "Projected at period end",
         ProjectedBand = "80 % band", OverrunOn = "Reaches the limit on", NoOverrun = "not within the period",
@@ -195,7 +201,7 @@ public sealed class DashboardText
     public static readonly DashboardText Es = new()
     {
         Lang = "es", OtherLang = "en", OtherLangName = "English", Title = "Panel de TenantQuota", TenantLabel = "Organización", SignOut = "Cerrar sesión",
-        FixErrors = "Corrige los campos marcados; no se ha guardado nada.", Save = "Guardar",
+        FixErrors = "Corrige los campos marcados; no se ha guardado nada.", Save = "Guardar", Edit = "Editar",
         BudgetHeading = "Presupuesto de este periodo", NoBudget = "Tu organización aún no tiene presupuesto. Fíjalo con el formulario de abajo.",
         Spent = "Gastado", Held = "Reservado", Remaining = "Disponible", Limit = "Límite", ResetsAt = "Se renueva", Projected = "Previsión al final del periodo",
         ProjectedBand = "banda del 80 %", OverrunOn = "Alcanza el límite el", NoOverrun = "no dentro del periodo",
