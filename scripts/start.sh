@@ -115,6 +115,8 @@ else
     export Identity__KeysPath="${Identity__KeysPath:-$TQ_STATE_DIR/identity-keys}"
     export Identity__RequireHttps="${Identity__RequireHttps:-false}"
     export Identity__SeedFile="${Identity__SeedFile:-$TQ_ROOT/src/TenantQuota.Identity/demo-seed.json}"
+    # The dashboard's code comes back to the API this script starts (docs/decisions/0023-dashboard.md).
+    export Identity__Dashboard__RedirectUris__0="${Identity__Dashboard__RedirectUris__0:-$API_URL/dashboard/callback}"
     exec setsid dotnet TenantQuota.Identity.dll --urls "$IDP_URL"
   ) >"$TQ_RUN_DIR/identity.log" 2>&1 &
   echo $! >"$TQ_RUN_DIR/identity.pid"
@@ -250,6 +252,7 @@ cat <<TXT
 
 TenantQuota is running (loopback only):
   Demo product        $API_URL/demo   (a fake AI writing app: spend quota, watch the meter, the warnings and the stop)
+  Admin dashboard     $API_URL/dashboard   (sign in as acme-admin@example.com / acme-admin-password)
   API                 $API_URL        (OpenAPI: $API_URL/openapi/v1.json, readiness: $API_URL/health/ready)
   Identity provider   $IDP_URL        (discovery: $IDP_URL/.well-known/openid-configuration)
   Billing worker      $WORKER_URL        (readiness: $WORKER_URL/health/ready, overage pipeline: $WORKER_URL/billing/health)

@@ -12,7 +12,7 @@ TEST_DB="tenantquota_test"
 # and per suite (tests/TenantQuota.Testing/TestRabbitMq.cs names them): every worker's queue is bound to
 # the same exchange, so suites sharing a virtual host would consume each other's overage.
 TEST_RABBITMQ_VHOST="tenantquota_test_$$"
-TEST_RABBITMQ_SUITES="worker faults schedules features"
+TEST_RABBITMQ_SUITES="worker faults schedules features dashboard"
 RESULTS="$TQ_ROOT/artifacts/test-results"
 
 ensure_tools

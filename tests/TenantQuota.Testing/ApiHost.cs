@@ -24,11 +24,12 @@ public sealed class ApiHost : WebApplicationFactory<Program>
 
     /// <param name="settings">Configuration overrides (e.g. "Quota:MatrixPath").</param>
     /// <param name="trustTestTokens">False to validate tokens against a real issuer (set Auth:Authority).</param>
-    public ApiHost(Dictionary<string, string?> settings, bool trustTestTokens = true)
+    /// <param name="port">0 for any free port; a chosen one when another host must know the address first (a redirect URI).</param>
+    public ApiHost(Dictionary<string, string?> settings, bool trustTestTokens = true, int port = 0)
     {
         _settings = settings;
         _trustTestTokens = trustTestTokens;
-        UseKestrel(0);
+        UseKestrel(port);
     }
 
     public SettableClock Clock { get; } = new();

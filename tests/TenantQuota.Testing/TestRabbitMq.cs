@@ -23,6 +23,9 @@ public sealed class TestRabbitMq(Uri url)
 
     public static TestRabbitMq Features { get; } = For("features");
 
+    /// <summary>The worker beside the dashboard's browser tests (it evaluates alerts and rolls usage up when told).</summary>
+    public static TestRabbitMq Dashboard { get; } = For("dashboard");
+
     public Uri Url { get; } = url;
 
     private static TestRabbitMq For(string suite) =>

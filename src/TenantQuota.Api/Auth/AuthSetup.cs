@@ -18,21 +18,7 @@ public static class AuthSetup
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthSettings>>((jwt, settings) =>
             {
-                var auth = settings.Value;
-                jwt.Authority = auth.Authority;
-                jwt.Audience = auth.Audience;
-                jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
-                jwt.MapInboundClaims = false;
-                jwt.TokenHandlers.Clear();
-                jwt.TokenHandlers.Add(new CachingJsonWebTokenHandler(auth.ValidatedTokenCacheSize, TimeProvider.System) { MapInboundClaims = false });
-                jwt.TokenValidationParameters.ValidateIssuer = true;
-                jwt.TokenValidationParameters.ValidateAudience = true;
-                jwt.TokenValidationParameters.ValidAudience = auth.Audience;
-                jwt.TokenValidationParameters.ValidateLifetime = true;
-                jwt.TokenValidationParameters.RequireExpirationTime = true;
-                jwt.TokenValidationParameters.ValidateIssuerSigningKey = true;
-                jwt.TokenValidationParameters.ValidTypes = ["at+jwt"];
-                jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
+                ValidateStrictly(jwt, settings.Value);
                 jwt.Events = new JwtBearerEvents
                 {
                     OnChallenge = WriteUnauthorized,
@@ -45,6 +31,28 @@ public static class AuthSetup
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddScopePolicies();
         return services;
+    }
+
+    /// <summary>
+    /// The one token validation of this API, for every scheme that reads an access token (the bearer header here, the
+    /// dashboard's cookie in Dashboard/DashboardAuth): the issuer's discovery document and keys, audience, lifetime, at+jwt.
+    /// </summary>
+    public static void ValidateStrictly(JwtBearerOptions jwt, AuthSettings auth)
+    {
+        jwt.Authority = auth.Authority;
+        jwt.Audience = auth.Audience;
+        jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+        jwt.MapInboundClaims = false;
+        jwt.TokenHandlers.Clear();
+        jwt.TokenHandlers.Add(new CachingJsonWebTokenHandler(auth.ValidatedTokenCacheSize, TimeProvider.System) { MapInboundClaims = false });
+        jwt.TokenValidationParameters.ValidateIssuer = true;
+        jwt.TokenValidationParameters.ValidateAudience = true;
+        jwt.TokenValidationParameters.ValidAudience = auth.Audience;
+        jwt.TokenValidationParameters.ValidateLifetime = true;
+        jwt.TokenValidationParameters.RequireExpirationTime = true;
+        jwt.TokenValidationParameters.ValidateIssuerSigningKey = true;
+        jwt.TokenValidationParameters.ValidTypes = ["at+jwt"];
+        jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
     }
 
     private static AuthorizationBuilder AddScopePolicies(this AuthorizationBuilder builder)

@@ -9,6 +9,7 @@ using TenantQuota.Api.Auth;
 using TenantQuota.Api.Billing;
 using TenantQuota.Api.Budgets;
 using TenantQuota.Api.Clients;
+using TenantQuota.Api.Dashboard;
 using TenantQuota.Api.Demo;
 using TenantQuota.Api.EndUser;
 using TenantQuota.Api.Entitlements;
@@ -65,6 +66,7 @@ public static class TenantQuotaHost
         services.AddHostedService(sp => sp.GetRequiredService<ReservationSweeper>()); // frees expired holds (Entitlements/)
         services.AddSingleton<TenantOverrides>(); // enterprise deals (Tenants/TenantOverridesEndpoints)
         services.AddGovernance(); // webhook endpoints and the alert list (Governance/)
+        services.AddDashboard(); // the tenant admin's web dashboard at /dashboard, signed in through the issuer (Dashboard/)
         services.AddOptions<DemoSettings>().BindConfiguration("Demo"); // the demo product at /demo, off unless Demo__Enabled (Demo/)
         services.AddProblemJson();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -100,12 +102,14 @@ public static class TenantQuotaHost
         app.UseRequestLimits();
         app.UseStatusCodePages();
         app.UseCors(); // only endpoints that ask for it: the end user's (EndUser/EndUserCors)
+        app.UseDashboardHeaders(); // CSP and friends on /dashboard, its sign-in redirects included
         app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapOperations();
         app.MapWidget();
         app.MapDemo();
+        app.MapDashboard();
         var v1 = app.MapGroup("/v1")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

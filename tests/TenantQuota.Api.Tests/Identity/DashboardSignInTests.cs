@@ -2,7 +2,6 @@ using System.Buffers.Text;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.WebUtilities;
 using TenantQuota.Testing;
 
@@ -13,7 +12,7 @@ namespace TenantQuota.Api.Tests.Identity;
 /// server-rendered sign-in form (with its antiforgery token), the code exchanged for an access token
 /// the API accepts.
 /// </summary>
-public sealed partial class DashboardSignInTests(IdentityStackFixture stack) : IClassFixture<IdentityStackFixture>, IDisposable
+public sealed class DashboardSignInTests(IdentityStackFixture stack) : IClassFixture<IdentityStackFixture>, IDisposable
 {
     private const string RedirectUri = "http://127.0.0.1:5080/dashboard/callback"; // the default registered one
     private readonly IdentityServerHost _identity = stack.Identity;
@@ -95,16 +94,8 @@ public sealed partial class DashboardSignInTests(IdentityStackFixture stack) : I
         return await _browser.GetAsync(response.Headers.Location);
     }
 
-    /// <summary>Fills in the form the page served, hidden fields (antiforgery token, return URL) included.</summary>
-    private async Task<HttpResponseMessage> SubmitSignIn(HttpResponseMessage page, string email, string password)
-    {
-        var html = await page.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        var fields = HiddenInput().Matches(html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
-        fields["email"] = email;
-        fields["password"] = password;
-        return await _browser.PostAsync(FormAction().Match(html).Groups[1].Value, new FormUrlEncodedContent(fields));
-    }
+    private Task<HttpResponseMessage> SubmitSignIn(HttpResponseMessage page, string email, string password) =>
+        SignInForm.SubmitAsync(_browser, page, email, password);
 
     private async Task<ApiAnswer> RedeemAsync(string code, string verifier) =>
         await ApiCalls.ReadAsync(await _browser.PostAsync("/token", new FormUrlEncodedContent(new Dictionary<string, string>
@@ -112,12 +103,6 @@ public sealed partial class DashboardSignInTests(IdentityStackFixture stack) : I
             ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = RedirectUri,
             ["client_id"] = "tenantquota-dashboard", ["code_verifier"] = verifier,
         })));
-
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\">")]
-    private static partial Regex HiddenInput();
-
-    [GeneratedRegex("<form method=\"post\" action=\"([^\"]+)\">")]
-    private static partial Regex FormAction();
 
     public void Dispose() => _browser.Dispose();
 }

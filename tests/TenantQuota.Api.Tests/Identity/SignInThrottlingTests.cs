@@ -1,4 +1,5 @@
 using System.Net;
+using TenantQuota.Testing;
 
 namespace TenantQuota.Api.Tests.Identity;
 

@@ -3,11 +3,13 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using TenantQuota.Identity;
-using TenantQuota.Testing;
+using TenantQuota.Identity.Store;
 
-namespace TenantQuota.Api.Tests.Identity;
+namespace TenantQuota.Testing;
 
 /// <summary>
 /// The real identity host (TenantQuota.Identity) on Kestrel at a real port, over the test database,
@@ -78,6 +80,18 @@ public sealed class IdentityServerHost : WebApplicationFactory<IdentityProgram>
         return answer.Status == 200
             ? (string)answer.Json["access_token"]!
             : throw new InvalidOperationException($"No token for {clientId}: {answer.Status} {answer.Body}");
+    }
+
+    /// <summary>A dashboard user (a tenant administrator who signs in with a password), stored as the seeder stores one.</summary>
+    public async Task AddDashboardUserAsync(string email, string password, string tenantId)
+    {
+        _ = Address;
+        using var scope = Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
+        var user = new DashboardUser { Id = Guid.NewGuid().ToString("N"), Email = email.ToLowerInvariant(), PasswordHash = "", TenantId = tenantId };
+        user.PasswordHash = scope.ServiceProvider.GetRequiredService<IPasswordHasher<DashboardUser>>().HashPassword(user, password);
+        db.Users.Add(user);
+        await db.SaveChangesAsync();
     }
 
     /// <summary>An unused loopback port: the restart test needs the same issuer address twice.</summary>

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace TenantQuota.Testing;
+
+/// <summary>
+/// The real identity host and an API that trusts it, as scripts/start.sh runs them, for the dashboard's sign-in. The
+/// identity host registers a dashboard client of this stack's own (its own redirect URI, at the API's port chosen
+/// beforehand), so stacks of other test classes, which seed the default client, never change it under this one.
+/// </summary>
+public sealed class DashboardStack : IAsyncDisposable
+{
+    private readonly DirectoryInfo _keys = Directory.CreateTempSubdirectory("tq-identity-keys-");
+
+    public string ClientId { get; } = $"dashboard-test-{Guid.NewGuid():N}"[..27];
+    public IdentityServerHost Identity { get; private set; } = null!;
+    public ApiHost Api { get; private set; } = null!;
+    public string PlatformAdminToken { get; private set; } = "";
+
+    public static async Task<DashboardStack> StartAsync()
+    {
+        var stack = new DashboardStack();
+        await stack.InitializeAsync();
+        return stack;
+    }
+
+    private async Task InitializeAsync()
+    {
+        var apiPort = IdentityServerHost.FreePort();
+        Identity = new IdentityServerHost(_keys.FullName, IdentityServerHost.FreePort(), settings: new Dictionary<string, string?>
+        {
+            ["Identity:Dashboard:ClientId"] = ClientId,
+            ["Identity:Dashboard:RedirectUris:0"] = $"http://127.0.0.1:{apiPort}/dashboard/callback",
+            ["Identity:SignInAttemptsPerMinute"] = "1000",
+        });
+        Api = new ApiHost(new Dictionary<string, string?> { ["Auth:Authority"] = Identity.Issuer, ["Dashboard:ClientId"] = ClientId },
+            trustTestTokens: false, port: apiPort);
+        PlatformAdminToken = await Identity.TokenAsync("platform-admin", "platform-admin-secret");
+    }
+
+    /// <summary>A fresh tenant with a dashboard user (its administrator) and a back end that may consume and administer.</summary>
+    public async Task<DashboardTenant> NewTenantAsync(string tier = "pro")
+    {
+        var tenant = await Api.CreateTenantAsyncAs(PlatformAdminToken, $"dash-{Guid.NewGuid():N}"[..20], tier);
+        var email = $"admin-{Guid.NewGuid():N}@{tenant}.example";
+        const string password = "dashboard-test-password";
+        await Identity.AddDashboardUserAsync(email, password, tenant);
+        using var platform = Api.Client(PlatformAdminToken);
+        var created = await platform.PostAsJsonAsync($"/v1/tenants/{tenant}/clients",
+            new { name = "backend", scopes = new[] { "quota.check", "quota.consume", "tenant.admin" } });
+        var client = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        if (created.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"Creating a client for {tenant} answered {(int)created.StatusCode}: {client}");
+        return new DashboardTenant(tenant, email, password, (string)client["clientId"]!, (string)client["clientSecret"]!);
+    }
+
+    public Task<string> BackendTokenAsync(DashboardTenant tenant) => Identity.TokenAsync(tenant.ClientId, tenant.ClientSecret);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Api.DisposeAsync();
+        await Identity.DisposeAsync();
+        _keys.Delete(recursive: true);
+    }
+}
+
+/// <param name="ClientId">A back end of the tenant (quota.check, quota.consume, tenant.admin) for driving usage through the API.</param>
+public sealed record DashboardTenant(string Id, string Email, string Password, string ClientId, string ClientSecret);
