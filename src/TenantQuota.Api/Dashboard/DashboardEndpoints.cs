@@ -24,7 +24,7 @@ public static class DashboardEndpoints
 {
     private static readonly Dictionary<string, Func<DashboardText, string>> Statuses = new(StringComparer.Ordinal)
     {
-        ["department"] = t => t.SavedDepartment, ["budget"] = t => t.SavedBudget, ["webhook-deleted"] = t => t.DeletedWebhook,
+        ["department"] = t => t.SavedDepartment, ["budget"] = t => t.SavedBudget, ["webhook-deleted"] = t => t.DeletedWebhook, ["hold-cleared"] = t => t.HoldCleared,
     };
 
     public static IServiceCollection AddDashboard(this IServiceCollection services)
@@ -72,6 +72,7 @@ public static class DashboardEndpoints
         forms.MapPost("/budget", SetBudget);
         forms.MapPost("/webhooks", CreateWebhook);
         forms.MapPost("/webhooks/{id}/delete", DeleteWebhook);
+        forms.MapPost("/holds/{level}/{ownerId}/clear", ClearHold);
         return app;
     }
 
@@ -140,6 +141,12 @@ public static class DashboardEndpoints
     {
         var result = await Webhooks.Delete(id, TenantContext.From(http.User), http.User, endpoints, cancellationToken);
         return SeeOther(http, result.Result is NoContent ? "/dashboard?saved=webhook-deleted#webhooks" : "/dashboard#webhooks");
+    }
+
+    private static async Task<IResult> ClearHold(string level, string ownerId, HttpContext http, AnomalyStore anomalies, CancellationToken cancellationToken)
+    {
+        var result = await AnomalyEndpoints.ClearHold(level, ownerId, TenantContext.From(http.User), http.User, anomalies, cancellationToken);
+        return SeeOther(http, result.Result is NoContent ? "/dashboard?saved=hold-cleared#holds" : "/dashboard#holds");
     }
 
     /// <summary>The overview again, with the handler's errors beside the form's fields and what was typed kept.</summary>

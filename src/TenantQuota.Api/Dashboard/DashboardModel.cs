@@ -15,6 +15,9 @@ public sealed record OverviewModel(
     public FormState DepartmentForm { get; init; } = FormState.Empty;
     public FormState BudgetForm { get; init; } = FormState.Empty;
     public FormState WebhookForm { get; init; } = FormState.Empty;
+
+    /// <summary>Who the anomaly detector holds (docs/decisions/0022), each with a button that clears the hold.</summary>
+    public IReadOnlyList<HoldResponse> Holds { get; init; } = [];
 }
 
 public sealed record DailyTotal(DateOnly Day, decimal Cumulative);

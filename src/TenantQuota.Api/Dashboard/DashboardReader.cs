@@ -19,10 +19,11 @@ namespace TenantQuota.Api.Dashboard;
 
 /// <summary>
 /// Reads the overview through the very handlers of GET /v1/tenant/budget, /departments, /usage, /alerts, /audit,
-/// /ux-metrics and /webhooks, so the page shows exactly what the API answers the same admin.
+/// /ux-metrics and /webhooks (and the store behind /anomaly-holds), so the page shows exactly what the API answers the same admin.
 /// </summary>
 public sealed class DashboardReader(
-    EntitlementDependencies deps, UsageAnalytics analytics, TenantEvents events, AuditLog audit, UxEvents ux, WebhookEndpoints webhooks, TimeProvider clock)
+    EntitlementDependencies deps, UsageAnalytics analytics, TenantEvents events, AuditLog audit, UxEvents ux, WebhookEndpoints webhooks, AnomalyStore anomalies,
+    TimeProvider clock)
 {
     public const int TopCount = 5, ListCount = 20;
 
@@ -45,12 +46,14 @@ public sealed class DashboardReader(
         var changes = Value(await AuditEndpoints.Read(null, null, null, null, ListCount, caller, audit, cancellationToken)).Items;
         var experience = Value(await UxEndpoints.Metrics(null, null, caller, ux, deps, clock, cancellationToken));
         var endpoints = (await Webhooks.List(caller, webhooks, cancellationToken)).Value!.Items;
+        var holds = await anomalies.ListHoldsAsync(caller.TenantId, includeCleared: false, cancellationToken);
 
         return new OverviewModel(text, caller.TenantId, status, budget, budget is null ? null : Chart(text, budget, period, daily), daily, departments,
             people, models, alerts, changes, experience, endpoints, YearMonth(now, tenant.Zone).ToString("yyyy-MM", null),
             new DashboardChoices(BudgetParser.Units(deps.Matrix), [.. deps.Matrix.OperationClasses.Select(c => c.Name)], WebhookEvents.Patterns))
         {
             BudgetForm = FormState.Of(budget),
+            Holds = [.. holds.Select(AnomalyEndpoints.Response)],
             DepartmentForm = departments.FirstOrDefault(d => d.Id == edit) is { } editing
                 ? FormState.Of(editing.Budget, ("id", editing.Id), ("name", editing.Name), ("priority", editing.Priority))
                 : FormState.Empty,

@@ -74,6 +74,14 @@ public sealed class DashboardText
     public required string UsedOfLimit { get; init; }
     public required string When { get; init; }
 
+    public required string HoldsHeading { get; init; }
+    public required string NoHolds { get; init; }
+    public required string HoldsIntro { get; init; }
+    public required string Since { get; init; }
+    public required string Action { get; init; }
+    public required string Resume { get; init; }
+    public required string HoldCleared { get; init; }
+
     public required string AuditHeading { get; init; }
     public required string NoAudit { get; init; }
     public required string Who { get; init; }
@@ -169,6 +177,9 @@ public sealed class DashboardText
         Units = "Units", Cost = "Cost (USD)", NoUsage = "No usage yet this period.", NoModel = "(no model)",
         AlertsHeading = "Alerts", NoAlerts = "No alerts yet.", Type = "Type", Level = "Level", Owner = "Owner", Threshold = "Threshold",
         UsedOfLimit = "Used / limit", When = "When",
+        HoldsHeading = "Held after a usage spike", NoHolds = "Nobody is held.",
+        HoldsIntro = "The anomaly policy holds a person or a department whose hourly use spiked, until you resume them.",
+        Since = "Since", Action = "Action", Resume = "Resume", HoldCleared = "Hold lifted: their requests are decided as before.",
         AuditHeading = "Audit log", NoAudit = "No changes recorded yet.", Who = "Who", Kind = "Kind", What = "What",
         UxHeading = "How the quota messages work (last 30 days)", NoUx = "No end-user activity recorded in the last 30 days.",
         OperationClass = "Operation class", People = "People", SoftLimitRate = "Went past the soft limit", HardLimitRate = "Hit the hard limit",
@@ -219,6 +230,9 @@ public sealed class DashboardText
         Units = "Unidades", Cost = "Coste (USD)", NoUsage = "Aún no hay uso en este periodo.", NoModel = "(sin modelo)",
         AlertsHeading = "Alertas", NoAlerts = "Aún no hay alertas.", Type = "Tipo", Level = "Nivel", Owner = "Titular", Threshold = "Umbral",
         UsedOfLimit = "Usado / límite", When = "Cuándo",
+        HoldsHeading = "En pausa por un pico de uso", NoHolds = "No hay nadie en pausa.",
+        HoldsIntro = "La política de anomalías pausa a una persona o un departamento cuyo uso por hora se disparó, hasta que lo reanudes.",
+        Since = "Desde", Action = "Acción", Resume = "Reanudar", HoldCleared = "Pausa levantada: sus peticiones se deciden como antes.",
         AuditHeading = "Registro de auditoría", NoAudit = "Aún no hay cambios registrados.", Who = "Quién", Kind = "Tipo", What = "Qué",
         UxHeading = "Cómo funcionan los mensajes de cuota (últimos 30 días)", NoUx = "No hay actividad de usuarios en los últimos 30 días.",
         OperationClass = "Clase de operación", People = "Personas", SoftLimitRate = "Superaron el límite suave", HardLimitRate = "Llegaron al límite",

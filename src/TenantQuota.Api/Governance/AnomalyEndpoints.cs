@@ -52,9 +52,11 @@ public static class AnomalyEndpoints
         var include = request.Query["include"].ToString();
         if (include is not ("" or "cleared")) return Problems.Validation("include", "include: 'cleared' adds the holds cleared in the last 30 days.");
         var holds = await anomalies.ListHoldsAsync(caller.TenantId, include == "cleared", cancellationToken);
-        return TypedResults.Ok(new HoldList(holds.Select(h => new HoldResponse(h.Level, h.OwnerId, h.Action, h.FallbackClass, h.HeldAt.UtcDateTime,
-            h.Hour.UtcDateTime, h.EventId, h.ClearedAt?.UtcDateTime, h.ClearedBy)).ToList()));
+        return TypedResults.Ok(new HoldList(holds.Select(Response).ToList()));
     }
+
+    public static HoldResponse Response(HoldRecord h) =>
+        new(h.Level, h.OwnerId, h.Action, h.FallbackClass, h.HeldAt.UtcDateTime, h.Hour.UtcDateTime, h.EventId, h.ClearedAt?.UtcDateTime, h.ClearedBy);
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ClearHold(string level, string ownerId, TenantContext caller,
         ClaimsPrincipal user, AnomalyStore anomalies, CancellationToken cancellationToken)

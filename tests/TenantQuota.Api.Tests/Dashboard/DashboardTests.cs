@@ -1,5 +1,10 @@
 using System.Net;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using TenantQuota.Data.Governance;
+using TenantQuota.Domain.Budgets;
+using TenantQuota.Domain.Governance;
+using TenantQuota.Domain.Matrix;
 using TenantQuota.Testing;
 
 namespace TenantQuota.Api.Tests.Dashboard;
@@ -224,6 +229,31 @@ public sealed class DashboardTests(DashboardStackFixture fixture) : IClassFixtur
         Assert.DoesNotContain("webhook-secret", overview);
         Assert.Equal(HttpStatusCode.SeeOther, deleted.StatusCode);
         Assert.Empty((await admin.SendAsync(HttpMethod.Get, "/v1/tenant/webhooks")).Json["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_held_person_is_listed_and_resumed_through_the_form_in_the_audit_log_as_the_signed_in_admin()
+    {
+        var tenant = await _stack.NewTenantAsync("enterprise");
+        var anomalies = _stack.Api.Services.GetRequiredService<AnomalyStore>();
+        var policy = AnomalyPolicies.FromStored("""{"metric":"summaries","minimumVolume":20,"action":"block"}""", _stack.Api.Services.GetRequiredService<QuotaMatrix>());
+        Assert.True(await anomalies.ActAsync(tenant.Id, policy,
+            new FoundSpike(QuotaLevel.Subject, "ana", new DateTimeOffset(2026, 11, 20, 3, 0, 0, TimeSpan.Zero), new Spike(300, 5, 20)), CancellationToken.None));
+        await _visitor.SignInAsync(tenant.Email, tenant.Password);
+
+        var listed = await (await _visitor.GetAsync("/dashboard")).Content.ReadAsStringAsync();
+        var foreign = await _visitor.PostFormAsync("/dashboard/holds/subject/ana/clear", [], origin: "http://evil.example");
+        var stillHeld = (await anomalies.ListHoldsAsync(tenant.Id, includeCleared: false, CancellationToken.None)).Count;
+        var resumed = await _visitor.PostFormAsync("/dashboard/holds/subject/ana/clear", []);
+        var after = await (await _visitor.GetAsync("/dashboard?saved=hold-cleared")).Content.ReadAsStringAsync();
+
+        Assert.Contains("data-hold=\"subject:ana\"", listed);
+        Assert.Equal((HttpStatusCode.Forbidden, 1), (foreign.StatusCode, stillHeld));
+        Assert.Equal(HttpStatusCode.SeeOther, resumed.StatusCode);
+        Assert.DoesNotContain("data-hold=", after);
+        Assert.Contains("Hold lifted", after);
+        var cleared = Assert.Single(await anomalies.ListHoldsAsync(tenant.Id, includeCleared: true, CancellationToken.None));
+        Assert.Equal(tenant.Email, cleared.ClearedBy);
     }
 
     private async Task<string[]> DepartmentsAsync(DashboardTenant tenant)
