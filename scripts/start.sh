@@ -252,7 +252,7 @@ cat <<TXT
 
 TenantQuota is running (loopback only):
   Demo product        $API_URL/demo   (a fake AI writing app: spend quota, watch the meter, the warnings and the stop)
-  Admin dashboard     $API_URL/dashboard   (sign in as acme-admin@example.com / acme-admin-password)
+  Admin dashboard     $API_URL/dashboard   (sign in as umbrella-admin@example.com / umbrella-admin-password: the governance demo)
   API                 $API_URL        (OpenAPI: $API_URL/openapi/v1.json, readiness: $API_URL/health/ready)
   Identity provider   $IDP_URL        (discovery: $IDP_URL/.well-known/openid-configuration)
   Billing worker      $WORKER_URL        (readiness: $WORKER_URL/health/ready, overage pipeline: $WORKER_URL/billing/health)
