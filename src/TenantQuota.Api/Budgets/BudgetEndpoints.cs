@@ -23,7 +23,7 @@ namespace TenantQuota.Api.Budgets;
 /// </summary>
 public sealed record BudgetStanding(
     decimal Limit, string Unit, string Period, string OverQuota, string? FallbackClass, IReadOnlyList<decimal> AlertThresholds,
-    decimal Spent, decimal Held, decimal Remaining, DateTime ResetsAt, string State, ForecastResponse? Forecast = null);
+    decimal Spent, decimal Held, decimal Remaining, DateTime ResetsAt, string State, ForecastResponse? Forecast = null, string? FallbackModel = null);
 
 /// <summary>
 /// Where the period is expected to end (docs/decisions/0021): <see cref="Projected"/> within <see cref="Low"/>–<see cref="High"/>
@@ -250,7 +250,8 @@ public static partial class BudgetEndpoints
                 budget.OverQuota.ToWireName(), budget.FallbackClass, budget.AlertThresholds, BudgetParser.LimitToWire(budget.Unit, used),
                 BudgetParser.LimitToWire(budget.Unit, held), BudgetParser.LimitToWire(budget.Unit, QuotaRules.Remaining(budget.Cell, counted)),
                 windows[i].End.ToDateTimeUtc(), QuotaRules.StateOf(budget.Cell, counted).WireName(),
-                budget.Period == ResetCadence.Rolling ? null : Forecast(deps.Matrix, b.Level, b.OwnerId, budget, used, windows[i], today, daily));
+                budget.Period == ResetCadence.Rolling ? null : Forecast(deps.Matrix, b.Level, b.OwnerId, budget, used, windows[i], today, daily),
+                budget.FallbackModel);
         }).ToArray();
     }
 

@@ -167,7 +167,7 @@ public static class DashboardEndpoints
     {
         var budget = new JsonObject();
         if (Field(form, "limit") is { Length: > 0 } limit) budget["limit"] = Value(limit);
-        foreach (var name in new[] { "unit", "period", "overQuota", "fallbackClass" })
+        foreach (var name in new[] { "unit", "period", "overQuota", "fallbackClass", "fallbackModel" })
             if (Field(form, name) is { Length: > 0 } value) budget[name] = value;
         var thresholds = Field(form, "thresholds").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (thresholds.Length > 0) budget["alertThresholds"] = new JsonArray([.. thresholds.Select(Value)]);

@@ -22,8 +22,8 @@ public sealed record OverviewModel(
 
 public sealed record DailyTotal(DateOnly Day, decimal Cumulative);
 
-/// <summary>The values the forms offer: budget units, operation classes, webhook event patterns.</summary>
-public sealed record DashboardChoices(IReadOnlyList<string> Units, IReadOnlyList<string> Classes, IReadOnlyList<string> EventPatterns);
+/// <summary>The values the forms offer: budget units, operation classes, webhook event patterns, the price table's models.</summary>
+public sealed record DashboardChoices(IReadOnlyList<string> Units, IReadOnlyList<string> Classes, IReadOnlyList<string> EventPatterns, IReadOnlyList<string> Models);
 
 /// <summary>
 /// A form as posted, with the API's validation errors keyed by form field (a handler's "budget.limit" is the
@@ -52,6 +52,7 @@ public sealed record FormState(IReadOnlyDictionary<string, string> Values, IRead
             values["period"] = budget.Period;
             values["overQuota"] = budget.OverQuota;
             values["fallbackClass"] = budget.FallbackClass ?? "";
+            values["fallbackModel"] = budget.FallbackModel ?? "";
             values["thresholds"] = string.Join(", ", budget.AlertThresholds.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
         return new FormState(values, new Dictionary<string, string[]>());

@@ -50,7 +50,8 @@ public sealed class DashboardReader(
 
         return new OverviewModel(text, caller.TenantId, status, budget, budget is null ? null : Chart(text, budget, period, daily), daily, departments,
             people, models, alerts, changes, experience, endpoints, YearMonth(now, tenant.Zone).ToString("yyyy-MM", null),
-            new DashboardChoices(BudgetParser.Units(deps.Matrix), [.. deps.Matrix.OperationClasses.Select(c => c.Name)], WebhookEvents.Patterns))
+            new DashboardChoices(BudgetParser.Units(deps.Matrix), [.. deps.Matrix.OperationClasses.Select(c => c.Name)], WebhookEvents.Patterns,
+                [.. deps.Prices.Models.Order(StringComparer.Ordinal)]))
         {
             BudgetForm = FormState.Of(budget),
             Holds = [.. holds.Select(AnomalyEndpoints.Response)],

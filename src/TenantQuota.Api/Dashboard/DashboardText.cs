@@ -51,6 +51,7 @@ public sealed class DashboardText
     public required string Period { get; init; }
     public required string OverQuota { get; init; }
     public required string FallbackClass { get; init; }
+    public required string FallbackModel { get; init; }
     public required string ThresholdsHint { get; init; }
     public required string LimitHint { get; init; }
     public required string TenantBudgetFormHeading { get; init; }
@@ -171,7 +172,7 @@ public sealed class DashboardText
         DepartmentsHeading = "Departments", NoDepartments = "No departments yet.", Department = "Department", Priority = "Priority",
         Thresholds = "Alert thresholds", NoBudgetShort = "no budget", DepartmentChartTitle = "Department budgets: spent and held against the limit",
         DepartmentFormHeading = "Create or change a department", DepartmentId = "Department id", Name = "Name", Unit = "Unit", Period = "Period",
-        OverQuota = "Over the limit", FallbackClass = "Fallback class (for degrade)", ThresholdsHint = "Shares of the limit, e.g. 0.7, 0.9, 1.0",
+        OverQuota = "Over the limit", FallbackClass = "Fallback class (for degrade)", FallbackModel = "Fallback model (for degrade)", ThresholdsHint = "Shares of the limit, e.g. 0.7, 0.9, 1.0",
         LimitHint = "Leave empty for a department without a budget.", TenantBudgetFormHeading = "Tenant budget and alert thresholds", None = "none",
         TopPeopleHeading = "Top people this period", TopModelsHeading = "Top models this period", Person = "Person", Model = "Model",
         Units = "Units", Cost = "Cost (USD)", NoUsage = "No usage yet this period.", NoModel = "(no model)",
@@ -223,7 +224,7 @@ public sealed class DashboardText
         DepartmentsHeading = "Departamentos", NoDepartments = "Aún no hay departamentos.", Department = "Departamento", Priority = "Prioridad",
         Thresholds = "Umbrales de alerta", NoBudgetShort = "sin presupuesto", DepartmentChartTitle = "Presupuestos de los departamentos: gastado y reservado frente al límite",
         DepartmentFormHeading = "Crear o cambiar un departamento", DepartmentId = "Identificador del departamento", Name = "Nombre", Unit = "Unidad",
-        Period = "Periodo", OverQuota = "Al superar el límite", FallbackClass = "Clase alternativa (para degradar)",
+        Period = "Periodo", OverQuota = "Al superar el límite", FallbackClass = "Clase alternativa (para degradar)", FallbackModel = "Modelo alternativo (para degradar)",
         ThresholdsHint = "Fracciones del límite, p. ej. 0.7, 0.9, 1.0", LimitHint = "Déjalo vacío para un departamento sin presupuesto.",
         TenantBudgetFormHeading = "Presupuesto de la organización y umbrales de alerta", None = "ninguno",
         TopPeopleHeading = "Personas con más uso este periodo", TopModelsHeading = "Modelos más usados este periodo", Person = "Persona", Model = "Modelo",

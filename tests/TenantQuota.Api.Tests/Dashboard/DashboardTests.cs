@@ -232,6 +232,30 @@ public sealed class DashboardTests(DashboardStackFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_department_degrading_to_a_cheaper_model_keeps_it_when_its_form_is_saved()
+    {
+        var tenant = await _stack.NewTenantAsync("enterprise");
+        using var admin = _stack.Api.Client(await _stack.BackendTokenAsync(tenant));
+        await admin.SendAsync(HttpMethod.Put, "/v1/tenant/departments/mkt", new
+        {
+            name = "Marketing", budget = new { limit = 50, unit = "usd", period = "monthly", overQuota = "degrade", fallbackModel = "gpt-small" },
+        });
+        await _visitor.SignInAsync(tenant.Email, tenant.Password);
+
+        var form = await (await _visitor.GetAsync("/dashboard?edit=mkt")).Content.ReadAsStringAsync();
+        var saved = await _visitor.PostFormAsync("/dashboard/departments",
+        [
+            new("id", "mkt"), new("name", "Marketing"), new("priority", "normal"), new("limit", "60"), new("unit", "usd"), new("period", "monthly"),
+            new("overQuota", "degrade"), new("fallbackClass", ""), new("fallbackModel", "gpt-small"), new("thresholds", "0.9"),
+        ]);
+        var budget = (await admin.SendAsync(HttpMethod.Get, "/v1/tenant/departments/mkt")).Json["budget"]!;
+
+        Assert.Matches("<option value=\"gpt-small\" selected[^>]*>gpt-small</option>", form);
+        Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
+        Assert.Equal(("gpt-small", 60m), ((string?)budget["fallbackModel"], (decimal)budget["limit"]!));
+    }
+
+    [Fact]
     public async Task A_held_person_is_listed_and_resumed_through_the_form_in_the_audit_log_as_the_signed_in_admin()
     {
         var tenant = await _stack.NewTenantAsync("enterprise");
