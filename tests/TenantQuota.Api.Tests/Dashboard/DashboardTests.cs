@@ -232,27 +232,28 @@ public sealed class DashboardTests(DashboardStackFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_department_degrading_to_a_cheaper_model_keeps_it_when_its_form_is_saved()
+    public async Task A_department_degrading_to_a_cheaper_model_over_a_rolling_day_keeps_both_when_its_form_is_saved()
     {
         var tenant = await _stack.NewTenantAsync("enterprise");
         using var admin = _stack.Api.Client(await _stack.BackendTokenAsync(tenant));
         await admin.SendAsync(HttpMethod.Put, "/v1/tenant/departments/mkt", new
         {
-            name = "Marketing", budget = new { limit = 50, unit = "usd", period = "monthly", overQuota = "degrade", fallbackModel = "gpt-small" },
+            name = "Marketing", budget = new { limit = 50, unit = "usd", period = "rolling:24h", overQuota = "degrade", fallbackModel = "gpt-small" },
         });
         await _visitor.SignInAsync(tenant.Email, tenant.Password);
 
         var form = await (await _visitor.GetAsync("/dashboard?edit=mkt")).Content.ReadAsStringAsync();
         var saved = await _visitor.PostFormAsync("/dashboard/departments",
         [
-            new("id", "mkt"), new("name", "Marketing"), new("priority", "normal"), new("limit", "60"), new("unit", "usd"), new("period", "monthly"),
+            new("id", "mkt"), new("name", "Marketing"), new("priority", "normal"), new("limit", "60"), new("unit", "usd"), new("period", "rolling:24h"),
             new("overQuota", "degrade"), new("fallbackClass", ""), new("fallbackModel", "gpt-small"), new("thresholds", "0.9"),
         ]);
         var budget = (await admin.SendAsync(HttpMethod.Get, "/v1/tenant/departments/mkt")).Json["budget"]!;
 
         Assert.Matches("<option value=\"gpt-small\" selected[^>]*>gpt-small</option>", form);
+        Assert.Matches("<option value=\"rolling:24h\" selected[^>]*>rolling:24h</option>", form); // a period the form's list lacks stays chosen
         Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
-        Assert.Equal(("gpt-small", 60m), ((string?)budget["fallbackModel"], (decimal)budget["limit"]!));
+        Assert.Equal(("gpt-small", 60m, "rolling:24h"), ((string?)budget["fallbackModel"], (decimal)budget["limit"]!, (string?)budget["period"]));
     }
 
     [Fact]
