@@ -27,9 +27,9 @@ public sealed class SpikeDetectorTests(BillingPipeline pipeline)
         return (tenant, admin);
     }
 
-    /// <summary>Hourly rollup rows of one person (in no department), as the worker's rollup writes them.</summary>
+    /// <summary>Hourly rollup rows of one person (in no department), as the worker's rollup writes them: a summary of 100 input tokens each.</summary>
     private async Task UsedAsync(string tenant, string subject, DateTimeOffset hour, long summaries) =>
-        await pipeline.Database.ExecuteAsync("INSERT INTO usage_hourly VALUES ($1, $2, 'summaries', '', $3, '', $4, 0, 0, 0, 1)", tenant, hour, subject, summaries);
+        await pipeline.Database.ExecuteAsync("INSERT INTO usage_hourly VALUES ($1, $2, 'summaries', '', $3, '', $4, $4 * 100, 0, 0, 1)", tenant, hour, subject, summaries);
 
     private async Task HistoryAsync(string tenant, string subject, params long[] perDay)
     {
@@ -76,7 +76,7 @@ public sealed class SpikeDetectorTests(BillingPipeline pipeline)
     [Fact]
     public async Task A_spike_that_goes_on_notifies_once_and_a_new_one_after_a_quiet_hour_again()
     {
-        var (tenant, admin) = await TenantWithPolicyAsync(new { metric = "summaries", minimumVolume = 20 });
+        var (tenant, admin) = await TenantWithPolicyAsync(new { metric = "tokens", minimumVolume = 2000 }); // tokens: the metric of no class
         foreach (var hour in new[] { Hour.AddHours(-3), Hour.AddHours(-2), Hour })
         {
             for (var day = 1; day <= 14; day++) await UsedAsync(tenant, "ana", hour.AddDays(-day), 5);
