@@ -136,6 +136,7 @@ public sealed class AnomalyHoldTests(ApiHostFixture fixture) : IClassFixture<Api
     [InlineData("""{"metric":"usd","minimumVolume":5,"fallbackClass":"drafts"}""", "fallbackClass")]
     [InlineData("""{"metric":"usd","minimumVolume":5,"action":"degrade","fallbackClass":"poetry"}""", "fallbackClass")]
     [InlineData("""{"metric":"usd","minimumVolume":5,"levels":["tenant"]}""", "levels")]
+    [InlineData("""{"metric":"drafts","minimumVolume":5,"action":"degrade","fallbackClass":"drafts"}""", "fallbackClass")]
     [InlineData("""{"metric":"usd","minimumVolume":5,"levels":[]}""", "levels")]
     [InlineData("""{"metric":"usd","minimumVolume":5,"k":3}""", "k")]
     [InlineData("""[1]""", "body")]
@@ -150,6 +151,18 @@ public sealed class AnomalyHoldTests(ApiHostFixture fixture) : IClassFixture<Api
         Assert.Equal("application/problem+json", answer.ContentType);
         Assert.NotNull(answer.Json["errors"]![field]);
         Assert.Equal("tokens", (string?)(await admin.SendAsync(HttpMethod.Get, "/v1/tenant/anomaly-policy")).Json["metric"]);
+    }
+
+    [Fact]
+    public async Task A_person_whose_id_holds_a_slash_is_cleared_by_its_escaped_id()
+    {
+        var (tenant, admin, backend) = await TenantAsync();
+        Assert.True(await HoldAsync(tenant, Block, QuotaLevel.Subject, "team/ana"));
+
+        var cleared = await admin.SendAsync(HttpMethod.Delete, "/v1/tenant/anomaly-holds/subject/team%2Fana");
+
+        Assert.Equal(204, cleared.Status);
+        Assert.True((await backend.ConsumeAsync(Consume("team/ana"))).Allowed);
     }
 
     [Fact]

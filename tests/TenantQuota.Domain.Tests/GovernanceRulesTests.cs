@@ -112,6 +112,11 @@ public sealed class GovernanceRulesTests
     [InlineData("fe80::1", false)]
     [InlineData("2002:a00:1::1", false)] // 6to4 wrapping 10.0.0.1
     [InlineData("::", false)]
+    [InlineData("::10.0.0.1", false)] // IPv4-compatible
+    [InlineData("::ffff:0:a00:1", false)] // IPv4-translated
+    [InlineData("64:ff9b:1::a00:1", false)] // local-use NAT64
+    [InlineData("192.88.99.1", false)]
+    [InlineData("2001:db8::1", false)]
     public void Webhooks_go_to_public_addresses_only(string address, bool allowed) =>
         Assert.Equal(allowed, WebhookAddresses.MayReceive(System.Net.IPAddress.Parse(address), allowLoopback: false));
 

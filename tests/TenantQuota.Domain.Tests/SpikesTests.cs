@@ -53,6 +53,17 @@ public sealed class SpikesTests
     }
 
     [Fact]
+    public void A_hold_is_the_refusal_even_when_a_budget_refuses_too()
+    {
+        var spent = new Budget(10, "request", ResetCadence.Monthly, OverQuotaAction.Block, FallbackClass: null, AlertThresholds: []);
+        var lines = ChargePlan.For("t", spent, department: null, "ana", "summaries", Cell, new UsageAmount(1, "request"), DateTimeZone.Utc,
+            Instant.FromUtc(2026, 11, 20, 3, 0), PriorityShares.Default, hold: new AnomalyHold(QuotaLevel.Subject, null));
+        var decision = LevelRules.Decide(lines, [10, 0]);
+
+        Assert.Equal((false, RefusalReason.Anomaly, QuotaLevel.Subject), (decision.Allowed, decision.Reason!.Value, decision.LimitingLevel));
+    }
+
+    [Fact]
     public void A_degrade_points_at_its_fallback_class_and_lets_it_through_unless_the_department_blocks()
     {
         var degrade = new AnomalyHold(QuotaLevel.Subject, "drafts");

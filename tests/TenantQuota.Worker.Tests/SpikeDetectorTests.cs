@@ -74,6 +74,26 @@ public sealed class SpikeDetectorTests(BillingPipeline pipeline)
     }
 
     [Fact]
+    public async Task A_backlog_is_caught_up_a_day_per_turn_and_a_new_policy_starts_from_the_last_complete_hour()
+    {
+        var (tenant, admin) = await TenantWithPolicyAsync(new { metric = "summaries", minimumVolume = 20 });
+        await HistoryAsync(tenant, "ana", AboutFive);
+        await UsedAsync(tenant, "ana", Hour, 60);
+        await pipeline.Database.ExecuteAsync("INSERT INTO anomaly_marks VALUES ($1, $2)", tenant, Hour.AddHours(-30));
+        await RolledToAsync(tenant, Hour.AddHours(1));
+
+        var first = await Detector.EvaluateAsync(tenant, CancellationToken.None); // 30 h behind: the first 24 of them
+        var markAfterFirst = await pipeline.Database.ScalarAsync<DateTime>("SELECT evaluated_to FROM anomaly_marks WHERE tenant_id = $1", tenant);
+        var second = await Detector.EvaluateAsync(tenant, CancellationToken.None);
+        Assert.Equal(204, (await admin.SendAsync(HttpMethod.Delete, "/v1/tenant/anomaly-policy")).Status);
+        var marksLeft = await pipeline.Database.ScalarAsync<long>("SELECT count(*) FROM anomaly_marks WHERE tenant_id = $1", tenant);
+
+        Assert.Equal((0, 1), (first, second));
+        Assert.Equal(Hour.AddHours(-6).UtcDateTime, markAfterFirst);
+        Assert.Equal(0L, marksLeft);
+    }
+
+    [Fact]
     public async Task A_spike_that_goes_on_notifies_once_and_a_new_one_after_a_quiet_hour_again()
     {
         var (tenant, admin) = await TenantWithPolicyAsync(new { metric = "tokens", minimumVolume = 2000 }); // tokens: the metric of no class

@@ -49,6 +49,8 @@ public sealed class AnomalyStore(NpgsqlDataSource db, QuotaMatrix matrix, TimePr
                 INSERT INTO anomaly_policies (tenant_id, policy, updated_at) VALUES ($1, $2::jsonb, $3)
                 ON CONFLICT (tenant_id) DO UPDATE SET policy = EXCLUDED.policy, updated_at = EXCLUDED.updated_at
                 """, cancellationToken, tenantId, after, now);
+        // A new or removed policy starts afresh: the detector's first look is the last complete hour, never the hours before it.
+        if (policy is null || before is null) await change.ExecuteAsync("DELETE FROM anomaly_marks WHERE tenant_id = $1", cancellationToken, tenantId);
         await change.AuditAsync(AuditLog.AnomalyPolicy, policy is null ? "removed" : before is null ? "created" : "changed", null, actor, now, before, after, cancellationToken);
         await change.CommitAsync(cancellationToken);
         return true;
@@ -100,9 +102,16 @@ public sealed class AnomalyStore(NpgsqlDataSource db, QuotaMatrix matrix, TimePr
     {
         var now = clock.GetUtcNow();
         var level = found.Level.ToWireName();
-        await using var change = await TenantChange.BeginAsync(db, tenantId, cancellationToken);
-        if (change is null) return false;
         var hold = policy.HoldAt(found.Level);
+        // Only a hold changes what decides the tenant's requests, so only a hold pauses them (the tenant's exclusive lock);
+        // an alert is written beside them. A spike already recorded is left at once, without waiting for anything.
+        await using (var seen = db.CreateCommand("SELECT 1 FROM anomalies WHERE tenant_id = $1 AND level = $2 AND owner_id = $3 AND hour = $4"))
+        {
+            foreach (var value in new object[] { tenantId, level, found.OwnerId, found.Hour }) seen.Parameters.Add(new NpgsqlParameter { Value = value });
+            if (await seen.ExecuteScalarAsync(cancellationToken) is not null) return false;
+        }
+        await using var change = await TenantChange.BeginAsync(db, tenantId, cancellationToken, exclusive: hold is not null);
+        if (change is null) return false;
         if (hold is not null)
         {
             var openOrQuiet = await change.ScalarAsync("""
@@ -173,9 +182,10 @@ public sealed class AnomalyStore(NpgsqlDataSource db, QuotaMatrix matrix, TimePr
         var data = new JsonObject { ["level"] = found.Level.ToWireName(), ["ownerId"] = found.OwnerId };
         if (matrix.TryGetClass(policy.Metric, out _)) data["operationClass"] = policy.Metric;
         else data["unit"] = policy.Metric;
-        data["observed"] = AnomalyPolicies.ToWire(policy.Metric, found.Spike.Observed);
-        data["expected"] = AnomalyPolicies.ToWire(policy.Metric, found.Spike.Expected);
-        data["threshold"] = AnomalyPolicies.ToWire(policy.Metric, decimal.Round(found.Spike.Threshold, 6));
+        decimal Wire(decimal amount) => decimal.Round(AnomalyPolicies.ToWire(policy.Metric, amount), 6);
+        data["observed"] = Wire(found.Spike.Observed);
+        data["expected"] = Wire(found.Spike.Expected);
+        data["threshold"] = Wire(found.Spike.Threshold);
         data["sensitivity"] = policy.Sensitivity;
         data["windowStart"] = found.Hour.UtcDateTime;
         data["windowEnd"] = found.Hour.AddHours(1).UtcDateTime;

@@ -1,5 +1,5 @@
 -- Anomalies that act (issue 10): a tenant's spike policy, every spike the worker found, and the holds it placed
--- on people and departments until an administrator clears them. docs/decisions/0022-anomalies.md
+-- on people and departments until an administrator clears them. docs/decisions/0022-anomalies-that-act.md
 
 CREATE TABLE anomaly_policies (
     tenant_id   text        PRIMARY KEY REFERENCES tenants (id),

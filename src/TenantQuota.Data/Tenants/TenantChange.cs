@@ -22,14 +22,18 @@ public sealed class TenantChange : IAsyncDisposable
         _tenantId = tenantId;
     }
 
-    /// <summary>Starts a change; null when there is no such tenant.</summary>
-    public static async Task<TenantChange?> BeginAsync(NpgsqlDataSource db, string tenantId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a change; null when there is no such tenant. <paramref name="exclusive"/> false is for a write that does not
+    /// change how requests are decided (an alert): it takes neither the advisory lock, which would pause the tenant's
+    /// consumes, nor the tenant's row.
+    /// </summary>
+    public static async Task<TenantChange?> BeginAsync(NpgsqlDataSource db, string tenantId, CancellationToken cancellationToken, bool exclusive = true)
     {
         var connection = await db.OpenConnectionAsync(cancellationToken);
         var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var change = new TenantChange(connection, transaction, tenantId);
-        await change.ExecuteAsync("SELECT pg_advisory_xact_lock(tq_tenant_lock_key($1))", cancellationToken, tenantId);
-        if (await change.ScalarAsync("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", cancellationToken, tenantId) is null)
+        if (exclusive) await change.ExecuteAsync("SELECT pg_advisory_xact_lock(tq_tenant_lock_key($1))", cancellationToken, tenantId);
+        if (await change.ScalarAsync(exclusive ? "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE" : "SELECT 1 FROM tenants WHERE id = $1", cancellationToken, tenantId) is null)
         {
             await change.DisposeAsync();
             return null;

@@ -71,7 +71,7 @@ public static class LevelRules
                 BurstUsed: (burstBefore?[i] ?? 0) + taken, FromBurst: taken);
         }
 
-        var limiting = allowed ? Nearest(levels) : Array.FindIndex(refused, r => r); // lines come widest first
+        var limiting = allowed ? Nearest(levels) : Refusing(lines, refused);
         var subjectIndex = IndexOf(lines, QuotaLevel.Subject);
         var subject = allowed
             ? own[subjectIndex] with { Decision = Worst(own), BillableQuantity = own[subjectIndex].BillableQuantity }
@@ -85,6 +85,17 @@ public static class LevelRules
         var fallbackClass = reason switch { RefusalReason.Model => null, RefusalReason.Anomaly => refusing.HeldBy!.FallbackClass, _ => subject.FallbackClass };
         return new ChargeDecision(false, subject with { FallbackClass = fallbackClass },
             refusing.HeldBy?.By ?? refusing.ModelRefusedBy ?? refusing.Level, levels, reason, refusing.FallbackModel);
+    }
+
+    /// <summary>
+    /// The line the refusal is about: an anomaly hold whatever else refused (it is what an administrator must act on),
+    /// else the widest that refused (lines come widest first).
+    /// </summary>
+    private static int Refusing(IReadOnlyList<LevelCharge> lines, bool[] refused)
+    {
+        for (var i = 0; i < lines.Count; i++)
+            if (refused[i] && lines[i].HeldBy is not null) return i;
+        return Array.IndexOf(refused, true);
     }
 
     private static QuotaOutcome Unchanged(QuotaCell cell, long used) =>

@@ -112,6 +112,8 @@ public static class AnomalyPolicies
             errors["fallbackClass"] = ["fallbackClass: action 'degrade' needs the class held people may still use."];
         else if (fallback is not null && action != AnomalyAction.Degrade)
             errors["fallbackClass"] = ["fallbackClass: only with action 'degrade'."];
+        else if (fallback is not null && fallback == metric)
+            errors["fallbackClass"] = [$"fallbackClass: '{fallback}' is the class being watched: a hold would let the spike go on."];
         else if (fallback is not null && !matrix.TryGetClass(fallback, out _))
             errors["fallbackClass"] = [$"fallbackClass: '{fallback}' is not an operation class ({string.Join(", ", matrix.OperationClasses.Select(c => c.Name))})."];
 

@@ -23,17 +23,20 @@ public static class WebhookAddresses
                      || b[0] == 169 && b[1] == 254 // link-local, where cloud metadata services answer
                      || b[0] == 172 && b[1] is >= 16 and < 32
                      || b[0] == 192 && b[1] == 168
-                     || b[0] == 192 && b[1] == 0 && b[2] == 0 // IETF protocol assignments
-                     || b[0] == 198 && b[1] is 18 or 19); // benchmarking
+                     || b[0] == 192 && b[1] == 0 && b[2] is 0 or 2 // IETF protocol assignments, documentation
+                     || b[0] == 192 && b[1] == 88 && b[2] == 99 // 6to4 relays
+                     || b[0] == 198 && b[1] is 18 or 19 // benchmarking
+                     || b[0] == 198 && b[1] == 51 && b[2] == 100 || b[0] == 203 && b[1] == 0 && b[2] == 113); // documentation
         }
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
         {
+            // Global unicast (2000::/3) only: that leaves out unique local, link-local, multicast, IPv4-compatible and NAT64
+            // prefixes (64:ff9b::/96, 64:ff9b:1::/48), which carry or reach addresses we would have to check again.
             var b = address.GetAddressBytes();
-            return !(address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-                     || (b[0] & 0xfe) == 0xfc // unique local fc00::/7
-                     || address.IsIPv6Teredo
-                     || b[0] == 0x20 && b[1] == 0x02 // 6to4: carries an IPv4 address we would have to check again
-                     || b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b); // NAT64: the same
+            return (b[0] & 0xe0) == 0x20
+                   && !address.IsIPv6Teredo
+                   && !(b[0] == 0x20 && b[1] == 0x02) // 6to4: carries an IPv4 address
+                   && !(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8); // documentation
         }
         return false;
     }

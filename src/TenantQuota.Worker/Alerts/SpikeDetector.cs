@@ -18,7 +18,7 @@ public sealed class SpikeDetector(
     NpgsqlDataSource db, AnomalyStore anomalies, TenantEventPublisher publisher, IOptions<WorkerSettings> settings, ILogger<SpikeDetector> log)
     : BackgroundService
 {
-    /// <summary>The most hours one turn catches up per tenant; a worker that was down a week does not alert on the whole of it at once.</summary>
+    /// <summary>The most hours one turn looks at per tenant; a worker that was down a week catches up a day per turn.</summary>
     public const int MaxHoursPerTurn = 24;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -46,9 +46,10 @@ public sealed class SpikeDetector(
         var (evaluatedTo, rolledTo) = await MarksAsync(connection, transaction, tenantId, cancellationToken);
         if (rolledTo is not { } rolled) return 0;
         // The rollups are complete up to the start of the hour they recompute next; a first look starts with the last complete hour.
-        var end = HourOf(rolled);
-        var start = evaluatedTo ?? end.AddHours(-1);
-        if (start < end.AddHours(-MaxHoursPerTurn)) start = end.AddHours(-MaxHoursPerTurn);
+        var rolledHour = HourOf(rolled);
+        var start = evaluatedTo ?? rolledHour.AddHours(-1);
+        // A backlog (a worker down for days) is caught up a day per turn, oldest first: no hour is skipped.
+        var end = start.AddHours(MaxHoursPerTurn) < rolledHour ? start.AddHours(MaxHoursPerTurn) : rolledHour;
 
         var written = 0;
         for (var hour = start; hour < end; hour = hour.AddHours(1))

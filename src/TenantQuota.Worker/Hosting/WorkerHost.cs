@@ -70,7 +70,8 @@ public static class WorkerHost
         services.AddHttpClient(WebhookSender.HttpClientName, client => client.DefaultRequestHeaders.UserAgent.ParseAdd("TenantQuota-Webhooks/1"))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
-                AllowAutoRedirect = false, ConnectCallback = WebhookConnections.ToPublicAddresses(allowLoopbackWebhooks),
+                // No proxy from HTTP(S)_PROXY either: through a proxy, the connect step would see the proxy's address, not the receiver's.
+                AllowAutoRedirect = false, UseProxy = false, ConnectCallback = WebhookConnections.ToPublicAddresses(allowLoopbackWebhooks),
             });
 
         services.AddMassTransit(bus =>
