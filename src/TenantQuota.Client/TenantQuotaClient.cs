@@ -9,7 +9,7 @@ namespace TenantQuota.Client;
 /// tokens for the embeddable meter. Each call carries a token from <see cref="AccessTokens"/>; a consume or reserve
 /// without an idempotency key gets one, so the caller can send the same <see cref="QuotaRequest"/> again safely.
 /// </summary>
-public sealed class TenantQuotaClient(HttpClient http, AccessTokens tokens)
+public sealed class TenantQuotaClient(HttpClient http, AccessTokens tokens, TenantQuotaClientOptions options)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -20,7 +20,7 @@ public sealed class TenantQuotaClient(HttpClient http, AccessTokens tokens)
     public static TenantQuotaClient Create(HttpClient http, TenantQuotaClientOptions options, TimeProvider? clock = null)
     {
         http.BaseAddress = options.BaseAddress;
-        return new TenantQuotaClient(http, new AccessTokens(http, options, clock));
+        return new TenantQuotaClient(http, new AccessTokens(http, options, clock), options);
     }
 
     /// <summary>May this subject do this now? Records nothing.</summary>
@@ -51,11 +51,49 @@ public sealed class TenantQuotaClient(HttpClient http, AccessTokens tokens)
     private static QuotaRequest Keyed(QuotaRequest request) =>
         request.IdempotencyKey is null ? request with { IdempotencyKey = Guid.NewGuid().ToString("N") } : request;
 
+    /// <summary>
+    /// One call, tried again on 429, 503 and network errors with the same body (so the same idempotency key: a consume whose
+    /// answer was lost is answered again, not charged again), never on another refusal.
+    /// </summary>
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: Json) };
-        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetAsync(cancellationToken));
-        using var response = await http.SendAsync(message, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                using var message = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: Json) };
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetAsync(cancellationToken));
+                response = await http.SendAsync(message, cancellationToken);
+            }
+            catch (HttpRequestException) when (attempt < options.MaxAttempts)
+            {
+                await Task.Delay(Backoff(attempt, retryAfter: null), cancellationToken);
+                continue;
+            }
+            using (response)
+            {
+                if (response.StatusCode is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.ServiceUnavailable
+                    && attempt < options.MaxAttempts && Backoff(attempt, RetryAfter(response)) is var wait && wait <= options.MaxRetryDelay)
+                {
+                    await Task.Delay(wait, cancellationToken);
+                    continue;
+                }
+                return await ReadAsync<T>(method, path, response, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>What the answer's Retry-After asks for, or the doubling backoff with full jitter (a random part of it, so callers spread out).</summary>
+    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter) => retryAfter is { } asked
+        ? (asked < TimeSpan.Zero ? TimeSpan.Zero : asked)
+        : TimeSpan.FromTicks((long)(Math.Min(options.RetryBaseDelay.Ticks * Math.Pow(2, attempt - 1), options.MaxRetryDelay.Ticks) * Random.Shared.NextDouble()));
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } at ? at - DateTimeOffset.UtcNow : null);
+
+    private static async Task<T> ReadAsync<T>(HttpMethod method, string path, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
         if (!response.IsSuccessStatusCode)
             throw new TenantQuotaException($"{method} /{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}",
                 (int)response.StatusCode);

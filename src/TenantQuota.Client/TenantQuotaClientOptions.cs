@@ -17,6 +17,15 @@ public sealed class TenantQuotaClientOptions
 
     /// <summary>A token is replaced this long before it expires, so none is sent in its last seconds.</summary>
     public TimeSpan RefreshBefore { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Tries per call, the first included, on 429, 503 and network errors (never on another 4xx).</summary>
+    public int MaxAttempts { get; init; } = 4;
+
+    /// <summary>The first wait between tries; each later one doubles, with full jitter, unless the answer's Retry-After says how long.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest wait between tries, Retry-After included: past it the call fails rather than stall its caller.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>TenantQuota or its issuer answered something a caller cannot act on (not a denial: a denial is an answer).</summary>

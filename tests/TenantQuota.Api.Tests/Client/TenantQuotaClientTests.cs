@@ -12,17 +12,18 @@ public sealed class TenantQuotaClientTests(DashboardStackFixture fixture) : ICla
 {
     private readonly DashboardStack _stack = fixture.Stack;
 
-    private async Task<(TenantQuotaClient Client, AccessTokens Tokens, SettableClock Clock)> ClientAsync()
+    private async Task<(TenantQuotaClient Client, AccessTokens Tokens, SettableClock Clock)> ClientAsync(HttpMessageHandler? network = null)
     {
         var tenant = await _stack.NewTenantAsync("enterprise");
         var clock = new SettableClock();
         var options = new TenantQuotaClientOptions
         {
             BaseAddress = _stack.Api.Address, Issuer = new Uri(_stack.Identity.Issuer + "/"), ClientId = tenant.ClientId, ClientSecret = tenant.ClientSecret,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(5),
         };
-        var http = new HttpClient { BaseAddress = options.BaseAddress };
+        var http = new HttpClient(network ?? new HttpClientHandler()) { BaseAddress = options.BaseAddress };
         var tokens = new AccessTokens(http, options, clock);
-        return (new TenantQuotaClient(http, tokens), tokens, clock);
+        return (new TenantQuotaClient(http, tokens, options), tokens, clock);
     }
 
     [Fact]
@@ -61,6 +62,58 @@ public sealed class TenantQuotaClientTests(DashboardStackFixture fixture) : ICla
 
         Assert.Equal(400, refused.Status);
         Assert.Contains("poetry", refused.Message);
+    }
+
+    /// <summary>
+    /// The network between the client and the real API: answers the first <paramref name="failures"/> calls to the API
+    /// itself (not the issuer) with what <paramref name="fail"/> makes, and records every consume body it saw.
+    /// </summary>
+    private sealed class FlakyNetwork(int failures, Func<HttpResponseMessage> fail) : DelegatingHandler(new HttpClientHandler())
+    {
+        private int _left = failures;
+        public List<string> Bodies { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri!.AbsolutePath.StartsWith("/v1/", StringComparison.Ordinal))
+            {
+                Bodies.Add(request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken));
+                if (Interlocked.Decrement(ref _left) >= 0) return fail();
+            }
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    private static HttpResponseMessage Unavailable() =>
+        new(System.Net.HttpStatusCode.ServiceUnavailable) { Headers = { RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromMilliseconds(1)) } };
+
+    [Fact]
+    public async Task A_consume_answered_503_twice_is_tried_again_with_the_same_key_and_recorded_once()
+    {
+        var network = new FlakyNetwork(2, Unavailable);
+        var (client, _, _) = await ClientAsync(network);
+
+        var answer = await client.ConsumeAsync(new QuotaRequest("ana", "summaries"));
+
+        Assert.Equal((true, true, 1L), (answer.Allowed, answer.Recorded, answer.Used));
+        Assert.Equal(3, network.Bodies.Count);
+        Assert.Single(network.Bodies.Distinct()); // one body, one idempotency key, on every try
+    }
+
+    [Fact]
+    public async Task A_network_error_is_tried_again_and_a_refusal_never()
+    {
+        var broken = new FlakyNetwork(1, () => throw new HttpRequestException("connection reset"));
+        var refusing = new FlakyNetwork(5, () => new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden));
+        var (afterReset, _, _) = await ClientAsync(broken);
+        var (refused, _, _) = await ClientAsync(refusing);
+
+        var answer = await afterReset.CheckAsync(new QuotaRequest("ana", "summaries"));
+        var error = await Assert.ThrowsAsync<TenantQuotaException>(() => refused.CheckAsync(new QuotaRequest("ana", "summaries")));
+
+        Assert.True(answer.Allowed);
+        Assert.Equal(2, broken.Bodies.Count);
+        Assert.Equal((403, 1), (error.Status, refusing.Bodies.Count));
     }
 
     [Fact]
