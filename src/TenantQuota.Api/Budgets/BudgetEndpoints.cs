@@ -178,7 +178,7 @@ public static partial class BudgetEndpoints
     public static async Task<Results<Ok<SubjectResponse>, ValidationProblem>> GetSubject(
         string subjectId, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
     {
-        subjectId = SubjectIdFromRawPath(http) ?? subjectId;
+        subjectId = RawPaths.Between(http, "/v1/tenant/subjects/") ?? subjectId;
         if (EntitlementRequest.ValidateSubjectIdToRead(subjectId) is { } invalid) return Problems.Validation("subjectId", invalid);
         var row = await deps.Budgets.FindSubjectAsync(caller.TenantId, subjectId, cancellationToken);
         return TypedResults.Ok(new SubjectResponse(subjectId, row?.DepartmentId, row?.Overrides ?? [], row?.Models));
@@ -188,7 +188,7 @@ public static partial class BudgetEndpoints
         string subjectId, SubjectRequest? request, TenantContext caller, ClaimsPrincipal user, EntitlementDependencies deps, TimeProvider clock,
         HttpContext http, CancellationToken cancellationToken)
     {
-        subjectId = SubjectIdFromRawPath(http) ?? subjectId;
+        subjectId = RawPaths.Between(http, "/v1/tenant/subjects/") ?? subjectId;
         var errors = new Dictionary<string, string[]>();
         if (EntitlementRequest.ValidateSubjectId(subjectId) is { } invalid) errors["subjectId"] = [invalid];
         if (request is null) return Problems.Validation(Required(errors));
@@ -280,14 +280,6 @@ public static partial class BudgetEndpoints
     {
         if (errors.Count == 0) errors["body"] = ["A JSON body is required."];
         return errors;
-    }
-
-    /// <summary>The subject id exactly as the path gives it ("%2F" included), as for usage.</summary>
-    private static string? SubjectIdFromRawPath(HttpContext http)
-    {
-        var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget?.Split('?', 2)[0];
-        const string prefix = "/v1/tenant/subjects/";
-        return raw is not null && raw.StartsWith(prefix, StringComparison.Ordinal) ? Uri.UnescapeDataString(raw[prefix.Length..]) : null;
     }
 
     private static string Short(string value) => value.Length <= 64 ? value : value[..64] + "…";

@@ -145,7 +145,7 @@ public static class DashboardEndpoints
 
     private static async Task<IResult> ClearHold(string level, string ownerId, HttpContext http, AnomalyStore anomalies, CancellationToken cancellationToken)
     {
-        ownerId = AnomalyEndpoints.OwnerFromRawPath(http, $"/dashboard/holds/{level}/", "/clear") ?? ownerId;
+        ownerId = TenantQuota.Api.Errors.RawPaths.Between(http, $"/dashboard/holds/{level}/", "/clear") ?? ownerId;
         var result = await AnomalyEndpoints.Clear(level, ownerId, TenantContext.From(http.User), http.User, anomalies, cancellationToken);
         return SeeOther(http, result.Result is NoContent ? "/dashboard?saved=hold-cleared#holds" : "/dashboard#holds");
     }

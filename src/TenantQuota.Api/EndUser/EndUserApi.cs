@@ -87,7 +87,7 @@ public static partial class EndUserApi
         string subjectId, CreateViewTokenRequest? request, TenantContext caller, EntitlementDependencies deps, ViewTokens tokens,
         TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
     {
-        subjectId = UsageEndpoint.SubjectIdFromRawPath(http, "/view-tokens") ?? subjectId;
+        subjectId = RawPaths.Between(http, "/v1/subjects/", "/view-tokens") ?? subjectId;
         if (EntitlementRequest.ValidateSubjectId(subjectId) is { } invalid) return Problems.Validation("subjectId", invalid);
         var ttl = request?.TtlSeconds ?? (int)ViewTokens.MaxLifetime.TotalSeconds;
         if (ttl is < 60 or > 900) return Problems.Validation("ttlSeconds", "ttlSeconds must be between 60 and 900 (15 minutes).");

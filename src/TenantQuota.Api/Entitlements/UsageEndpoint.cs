@@ -22,7 +22,7 @@ public static class UsageEndpoint
     public static async Task<Results<Ok<UsageResponse>, ValidationProblem>> Handle(
         string subjectId, TenantContext caller, EntitlementDependencies deps, HttpContext http, CancellationToken cancellationToken)
     {
-        subjectId = SubjectIdFromRawPath(http, "/usage") ?? subjectId;
+        subjectId = RawPaths.Between(http, "/v1/subjects/", "/usage") ?? subjectId;
         if (EntitlementRequest.ValidateSubjectIdToRead(subjectId) is { } invalid)
             return Problems.Validation("subjectId", invalid);
         return TypedResults.Ok(await AnswerAsync(subjectId, caller, deps, http, cancellationToken));
@@ -68,18 +68,4 @@ public static class UsageEndpoint
     }
 
     private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
-
-    /// <summary>
-    /// ASP.NET Core leaves "%2F" encoded in route values (so "org%2Fana" would not match the subject
-    /// "org/ana" that consume recorded); the raw request target, decoded once, gives the id exactly.
-    /// </summary>
-    public static string? SubjectIdFromRawPath(HttpContext http, string suffix)
-    {
-        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (raw is null) return null;
-        var path = raw.Split('?', 2)[0];
-        const string prefix = "/v1/subjects/";
-        if (!path.StartsWith(prefix, StringComparison.Ordinal) || !path.EndsWith(suffix, StringComparison.Ordinal)) return null;
-        return Uri.UnescapeDataString(path[prefix.Length..^suffix.Length]);
-    }
 }

@@ -60,20 +60,7 @@ public static class AnomalyEndpoints
 
     public static Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ClearHold(string level, string ownerId, HttpContext http, TenantContext caller,
         ClaimsPrincipal user, AnomalyStore anomalies, CancellationToken cancellationToken) =>
-        Clear(level, OwnerFromRawPath(http, $"/v1/tenant/anomaly-holds/{level}/", "") ?? ownerId, caller, user, anomalies, cancellationToken);
-
-    /// <summary>
-    /// The owner id exactly as the path gives it: routing leaves "%2F" encoded, so a person "a/b" (ids may hold a slash)
-    /// would otherwise never match their hold.
-    /// </summary>
-    public static string? OwnerFromRawPath(HttpContext http, string prefix, string suffix)
-    {
-        var path = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget?.Split('?', 2)[0];
-        return path is not null && path.StartsWith(prefix, StringComparison.Ordinal) && path.EndsWith(suffix, StringComparison.Ordinal)
-               && path.Length > prefix.Length + suffix.Length
-            ? Uri.UnescapeDataString(path[prefix.Length..^suffix.Length])
-            : null;
-    }
+        Clear(level, RawPaths.Between(http, $"/v1/tenant/anomaly-holds/{level}/") ?? ownerId, caller, user, anomalies, cancellationToken);
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Clear(string level, string ownerId, TenantContext caller,
         ClaimsPrincipal user, AnomalyStore anomalies, CancellationToken cancellationToken)
