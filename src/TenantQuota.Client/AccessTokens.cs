@@ -49,6 +49,8 @@ public sealed class AccessTokens(HttpClient http, TenantQuotaClientOptions optio
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(options.ClientId)}:{Uri.EscapeDataString(options.ClientSecret)}")));
         using var response = await http.SendAsync(request, cancellationToken);
+        if ((int)response.StatusCode >= 500)
+            throw new TenantQuotaUnavailableException($"The issuer answered {(int)response.StatusCode}.", (int)response.StatusCode);
         if (!response.IsSuccessStatusCode)
             throw new TenantQuotaException($"The issuer refused the client credentials of '{options.ClientId}': {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
         return await response.Content.ReadFromJsonAsync<TokenAnswer>(cancellationToken)

@@ -8,7 +8,12 @@ public sealed record TokenCounts(long Input, long Output);
 /// reserve; the client makes one per call when it is left null.
 /// </summary>
 public sealed record QuotaRequest(string SubjectId, string OperationClass, long Quantity = 1, string? IdempotencyKey = null, string? Model = null,
-    TokenCounts? Tokens = null, int? TtlSeconds = null);
+    TokenCounts? Tokens = null, int? TtlSeconds = null)
+{
+    /// <summary>The end user's Accept-Language, so the answer's copy is in their language (sent as a header, not in the body).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Language { get; init; }
+}
 
 /// <summary>The end-user copy of an answer: what to show the person (severity info, warning or error).</summary>
 public sealed record QuotaMessage(string Severity, string Title, string Body, QuotaCallToAction? Cta);
@@ -23,7 +28,31 @@ public sealed record QuotaDecision(
     bool Allowed, string Decision, string OperationClass, string Tier, long Used, long SoftLimit, long HardLimit, long Remaining, DateTime ResetsAt,
     string State, string? FallbackClass, bool Recorded, bool Duplicate, QuotaMessage? Message, long BillableQuantity, string LimitingLevel,
     IReadOnlyList<QuotaLevelAnswer> Levels, string? Reason, string? Model = null, decimal? CostUsd = null, string? ReservationId = null,
-    string? Status = null, DateTime? ExpiresAt = null, string? FallbackModel = null);
+    string? Status = null, DateTime? ExpiresAt = null, string? FallbackModel = null)
+{
+    /// <summary>
+    /// True when this answer is the client's failure policy, not TenantQuota's (it could not be reached): <see cref="Reason"/>
+    /// is "unavailable", the counts are unknown (0), and an allowed consume waits in the <see cref="OutageJournal"/>.
+    /// </summary>
+    public bool Offline { get; init; }
+
+    internal static QuotaDecision Unreachable(QuotaRequest request, bool allowed, QuotaMessage message) =>
+        new(allowed, allowed ? "allow" : "deny", request.OperationClass, Tier: "", Used: 0, SoftLimit: 0, HardLimit: 0, Remaining: 0,
+            ResetsAt: default, State: "unknown", FallbackClass: null, Recorded: false, Duplicate: false, allowed ? null : message,
+            BillableQuantity: 0, LimitingLevel: "", Levels: [], Reason: "unavailable") { Offline = true };
+}
+
+/// <summary>What one <see cref="TenantQuotaClient.ReplayJournalAsync"/> pass did with the journal.</summary>
+/// <param name="Recorded">Sent and recorded now.</param>
+/// <param name="AlreadyRecorded">TenantQuota had it already (the original reached it and only the answer was lost): recorded once.</param>
+/// <param name="Refused">
+/// TenantQuota denied it now (the subject was past a hard limit): the use happened during the outage but is not recorded;
+/// this is the over-grant docs/failure-policy.md bounds.
+/// </param>
+/// <param name="Rejected">Answered 4xx (e.g. the class no longer exists); dropped.</param>
+/// <param name="Expired">Older than JournalMaxAge; dropped unsent.</param>
+/// <param name="Left">Still journaled, because TenantQuota stopped answering during the pass.</param>
+public sealed record JournalReplay(int Recorded, int AlreadyRecorded, int Refused, int Rejected, int Expired, int Left);
 
 /// <summary>What a commit settles: the actual quantity (and tokens) of a reservation.</summary>
 public sealed record CommitRequest(long? Quantity = null, TokenCounts? Tokens = null);

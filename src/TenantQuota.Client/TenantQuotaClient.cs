@@ -8,28 +8,74 @@ namespace TenantQuota.Client;
 /// The TenantQuota API for a back end (API-v1): check, consume, reserve, commit and release, a subject's usage, and view
 /// tokens for the embeddable meter. Each call carries a token from <see cref="AccessTokens"/>; a consume or reserve
 /// without an idempotency key gets one, so the caller can send the same <see cref="QuotaRequest"/> again safely.
+/// When TenantQuota cannot be reached, check and consume answer by the class's <see cref="FailureMode"/>
+/// (docs/failure-policy.md); the other calls throw <see cref="TenantQuotaUnavailableException"/>.
 /// </summary>
-public sealed class TenantQuotaClient(HttpClient http, AccessTokens tokens, TenantQuotaClientOptions options)
+public sealed class TenantQuotaClient
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
+    private readonly HttpClient _http;
+    private readonly AccessTokens _tokens;
+    private readonly TenantQuotaClientOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly SemaphoreSlim _replaying = new(1, 1);
+
+    public TenantQuotaClient(HttpClient http, AccessTokens tokens, TenantQuotaClientOptions options, TimeProvider? clock = null)
+    {
+        _http = http;
+        _tokens = tokens;
+        _options = options;
+        _clock = clock ?? TimeProvider.System;
+        Breaker = new CircuitBreaker(options.BreakAfterFailures, options.BreakDuration, _clock);
+        Journal = new OutageJournal(options.JournalCapacity, options.JournalCapacityPerSubject, options.JournalPath);
+    }
+
     /// <summary>A client over <paramref name="http"/> (its BaseAddress is set from <paramref name="options"/>).</summary>
     public static TenantQuotaClient Create(HttpClient http, TenantQuotaClientOptions options, TimeProvider? clock = null)
     {
         http.BaseAddress = options.BaseAddress;
-        return new TenantQuotaClient(http, new AccessTokens(http, options, clock), options);
+        return new TenantQuotaClient(http, new AccessTokens(http, options, clock), options, clock);
     }
 
-    /// <summary>May this subject do this now? Records nothing.</summary>
-    public Task<QuotaDecision> CheckAsync(QuotaRequest request, CancellationToken cancellationToken = default) =>
-        SendAsync<QuotaDecision>(HttpMethod.Post, "v1/entitlements/check", request with { IdempotencyKey = null }, cancellationToken);
+    public CircuitBreaker Breaker { get; }
 
-    /// <summary>Decides and, when allowed, records; the same key answers the first answer again.</summary>
-    public Task<QuotaDecision> ConsumeAsync(QuotaRequest request, CancellationToken cancellationToken = default) =>
-        SendAsync<QuotaDecision>(HttpMethod.Post, "v1/entitlements/consume", Keyed(request), cancellationToken);
+    /// <summary>Consumes allowed by fail-open classes during an outage, not yet sent again.</summary>
+    public OutageJournal Journal { get; }
+
+    /// <summary>May this subject do this now? Records nothing.</summary>
+    public async Task<QuotaDecision> CheckAsync(QuotaRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await SendAsync<QuotaDecision>(HttpMethod.Post, "v1/entitlements/check", request with { IdempotencyKey = null }, cancellationToken);
+        }
+        catch (TenantQuotaUnavailableException)
+        {
+            return QuotaDecision.Unreachable(request, _options.FailureModeOf(request.OperationClass) == FailureMode.Open, _options.UnavailableMessage);
+        }
+    }
+
+    /// <summary>
+    /// Decides and, when allowed, records; the same key answers the first answer again. Unreachable: a fail-open class
+    /// allows and journals the consume (while the journal has room), a fail-closed class denies.
+    /// </summary>
+    public async Task<QuotaDecision> ConsumeAsync(QuotaRequest request, CancellationToken cancellationToken = default)
+    {
+        var keyed = Keyed(request);
+        try
+        {
+            return await SendAsync<QuotaDecision>(HttpMethod.Post, "v1/entitlements/consume", keyed, cancellationToken);
+        }
+        catch (TenantQuotaUnavailableException)
+        {
+            var allowed = _options.FailureModeOf(keyed.OperationClass) == FailureMode.Open && Journal.TryAdd(keyed, _clock.GetUtcNow());
+            return QuotaDecision.Unreachable(keyed, allowed, _options.UnavailableMessage);
+        }
+    }
 
     /// <summary>Holds an estimate until <see cref="CommitAsync"/> or <see cref="ReleaseAsync"/> (or its expiry).</summary>
     public Task<QuotaDecision> ReserveAsync(QuotaRequest request, CancellationToken cancellationToken = default) =>
@@ -48,37 +94,106 @@ public sealed class TenantQuotaClient(HttpClient http, AccessTokens tokens, Tena
     public Task<ViewToken> CreateViewTokenAsync(string subjectId, CancellationToken cancellationToken = default) =>
         SendAsync<ViewToken>(HttpMethod.Post, $"v1/subjects/{Uri.EscapeDataString(subjectId)}/view-tokens", new { }, cancellationToken);
 
+    /// <summary>
+    /// Sends the journaled consumes again, oldest first, each with its original key, so one the service recorded before
+    /// its answer was lost is answered as a duplicate instead of counted twice. Stops at the first that cannot be
+    /// delivered and keeps it and the rest; one pass at a time (a second caller meanwhile gets null).
+    /// </summary>
+    public async Task<JournalReplay?> ReplayJournalAsync(CancellationToken cancellationToken = default)
+    {
+        if (!await _replaying.WaitAsync(0, cancellationToken)) return null;
+        try
+        {
+            int recorded = 0, already = 0, refused = 0, rejected = 0, expired = 0;
+            var done = new List<JournalEntry>();
+            try
+            {
+                foreach (var entry in Journal.Entries())
+                {
+                    if (_clock.GetUtcNow() - entry.JournaledAt > _options.JournalMaxAge)
+                    {
+                        expired++;
+                        done.Add(entry);
+                        continue;
+                    }
+                    try
+                    {
+                        var answer = await SendAsync<QuotaDecision>(HttpMethod.Post, "v1/entitlements/consume", entry.Request, cancellationToken);
+                        if (!answer.Allowed) refused++;
+                        else if (answer.Duplicate) already++;
+                        else recorded++;
+                    }
+                    catch (TenantQuotaUnavailableException)
+                    {
+                        break;
+                    }
+                    catch (TenantQuotaException)
+                    {
+                        rejected++;
+                    }
+                    done.Add(entry);
+                }
+            }
+            finally
+            {
+                Journal.Remove(done);
+            }
+            return new JournalReplay(recorded, already, refused, rejected, expired, Journal.Count);
+        }
+        finally
+        {
+            _replaying.Release();
+        }
+    }
+
     private static QuotaRequest Keyed(QuotaRequest request) =>
         request.IdempotencyKey is null ? request with { IdempotencyKey = Guid.NewGuid().ToString("N") } : request;
 
     /// <summary>
     /// One call, tried again on 429, 503 and network errors with the same body (so the same idempotency key: a consume whose
-    /// answer was lost is answered again, not charged again), never on another refusal.
+    /// answer was lost is answered again, not charged again), never on another refusal. Every try passes the circuit
+    /// breaker and reports to it.
     /// </summary>
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
+            if (!Breaker.TryEnter())
+                throw new TenantQuotaUnavailableException($"{method} /{path} not sent: the circuit is open after repeated failures.");
             HttpResponseMessage response;
             try
             {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_options.RequestTimeout);
                 using var message = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: Json) };
-                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetAsync(cancellationToken));
-                response = await http.SendAsync(message, cancellationToken);
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _tokens.GetAsync(timeout.Token));
+                if (body is QuotaRequest { Language: { Length: > 0 } language }) message.Headers.TryAddWithoutValidation("Accept-Language", language);
+                response = await _http.SendAsync(message, timeout.Token);
             }
-            catch (HttpRequestException) when (attempt < options.MaxAttempts)
+            catch (Exception e) when (e is HttpRequestException or TenantQuotaUnavailableException
+                                      || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(Backoff(attempt, retryAfter: null), cancellationToken);
-                continue;
+                Breaker.Failed();
+                if (attempt < _options.MaxAttempts)
+                {
+                    await Task.Delay(Backoff(attempt, retryAfter: null), cancellationToken);
+                    continue;
+                }
+                throw new TenantQuotaUnavailableException($"{method} /{path} could not reach TenantQuota after {attempt} tries: {e.Message}", inner: e);
             }
             using (response)
             {
-                if (response.StatusCode is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.ServiceUnavailable
-                    && attempt < options.MaxAttempts && Backoff(attempt, RetryAfter(response)) is var wait && wait <= options.MaxRetryDelay)
+                var status = (int)response.StatusCode;
+                if (status >= 500) Breaker.Failed();
+                else Breaker.Succeeded();
+                if (status is 429 or 503 && attempt < _options.MaxAttempts && Backoff(attempt, RetryAfter(response)) is var wait && wait <= _options.MaxRetryDelay)
                 {
                     await Task.Delay(wait, cancellationToken);
                     continue;
                 }
+                if (status is 429 or >= 500)
+                    throw new TenantQuotaUnavailableException(
+                        $"{method} /{path} answered {status} after {attempt} tries: {await response.Content.ReadAsStringAsync(cancellationToken)}", status);
                 return await ReadAsync<T>(method, path, response, cancellationToken);
             }
         }
@@ -87,7 +202,7 @@ public sealed class TenantQuotaClient(HttpClient http, AccessTokens tokens, Tena
     /// <summary>What the answer's Retry-After asks for, or the doubling backoff with full jitter (a random part of it, so callers spread out).</summary>
     private TimeSpan Backoff(int attempt, TimeSpan? retryAfter) => retryAfter is { } asked
         ? (asked < TimeSpan.Zero ? TimeSpan.Zero : asked)
-        : TimeSpan.FromTicks((long)(Math.Min(options.RetryBaseDelay.Ticks * Math.Pow(2, attempt - 1), options.MaxRetryDelay.Ticks) * Random.Shared.NextDouble()));
+        : TimeSpan.FromTicks((long)(Math.Min(_options.RetryBaseDelay.Ticks * Math.Pow(2, attempt - 1), _options.MaxRetryDelay.Ticks) * Random.Shared.NextDouble()));
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
         response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } at ? at - DateTimeOffset.UtcNow : null);

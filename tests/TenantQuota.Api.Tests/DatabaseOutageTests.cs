@@ -58,4 +58,28 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         Assert.Equal((200, true, false, 2L), (retried.Status, retried.Allowed, (bool)retried.Json["duplicate"]!, retried.Used));
         Assert.Equal(2, (long)(await client.UsageAsync("u")).Json["classes"]![0]!["used"]!);
     }
+
+    [Fact]
+    public async Task After_the_outage_no_request_gets_a_connection_the_outage_broke()
+    {
+        var tenant = await _host.CreateTenantAsync("pro");
+        var client = _host.Client(TestTokens.For(tenant, "quota.check", "quota.consume"));
+        var admin = _host.Client(TestTokens.For(tenant, "tenant.admin"));
+        // Requests at once leave idle connections in both pools: the data source's and the identity store's.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(i => client.CheckAsync(new { subjectId = $"u{i}", operationClass = "summaries" })));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(i => admin.SendAsync(HttpMethod.Post, "/v1/tenant/clients", new { name = $"before-{i}", scopes = new[] { "quota.check" } })));
+
+        _proxy.Cut();
+        var during = await client.CheckAsync(new { subjectId = "u", operationClass = "summaries" });
+        _proxy.Restore();
+        var after = new List<int>();
+        for (var i = 0; i < 4; i++)
+        {
+            after.Add((await client.CheckAsync(new { subjectId = $"u{i}", operationClass = "summaries" })).Status);
+            after.Add((await admin.SendAsync(HttpMethod.Post, "/v1/tenant/clients", new { name = $"after-{i}", scopes = new[] { "quota.check" } })).Status);
+        }
+
+        Assert.Equal(503, during.Status);
+        Assert.Equal([200, 201, 200, 201, 200, 201, 200, 201], after);
+    }
 }

@@ -18,14 +18,15 @@ public sealed class DashboardStack : IAsyncDisposable
     public ApiHost Api { get; private set; } = null!;
     public string PlatformAdminToken { get; private set; } = "";
 
-    public static async Task<DashboardStack> StartAsync()
+    /// <param name="apiSettings">Settings of the API's own on top of the stack's (e.g. a connection string through a <see cref="TcpProxy"/>).</param>
+    public static async Task<DashboardStack> StartAsync(IReadOnlyDictionary<string, string?>? apiSettings = null)
     {
         var stack = new DashboardStack();
-        await stack.InitializeAsync();
+        await stack.InitializeAsync(apiSettings ?? new Dictionary<string, string?>());
         return stack;
     }
 
-    private async Task InitializeAsync()
+    private async Task InitializeAsync(IReadOnlyDictionary<string, string?> apiSettings)
     {
         var apiPort = IdentityServerHost.FreePort();
         Identity = new IdentityServerHost(_keys.FullName, IdentityServerHost.FreePort(), settings: new Dictionary<string, string?>
@@ -34,7 +35,7 @@ public sealed class DashboardStack : IAsyncDisposable
             ["Identity:Dashboard:RedirectUris:0"] = $"http://127.0.0.1:{apiPort}/dashboard/callback",
             ["Identity:SignInAttemptsPerMinute"] = "1000",
         });
-        Api = new ApiHost(new Dictionary<string, string?> { ["Auth:Authority"] = Identity.Issuer, ["Dashboard:ClientId"] = ClientId },
+        Api = new ApiHost(new Dictionary<string, string?>(apiSettings) { ["Auth:Authority"] = Identity.Issuer, ["Dashboard:ClientId"] = ClientId },
             trustTestTokens: false, port: apiPort);
         PlatformAdminToken = await Identity.TokenAsync("platform-admin", "platform-admin-secret");
     }

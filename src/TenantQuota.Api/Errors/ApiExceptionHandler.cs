@@ -63,6 +63,10 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
     private ProblemDetails DatabaseUnavailable(HttpContext http, Exception exception)
     {
         logger.LogWarning(exception, "The database is unavailable for {Method} {Path}", http.Request.Method, http.Request.Path);
+        // The outage broke the idle pooled connections too; dropped now, they cannot each fail one more request after
+        // the database is back. (The identity store uses the global pool, the rest the data source.)
+        http.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
+        NpgsqlConnection.ClearAllPools();
         http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Problem(503, ProblemTypes.ServiceUnavailable, "Temporarily unavailable.",
             $"The quota store cannot be reached right now. Retry after {RetryAfterSeconds} seconds: " +

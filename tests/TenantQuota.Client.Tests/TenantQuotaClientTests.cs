@@ -1,30 +1,30 @@
-using TenantQuota.Api.Tests.Dashboard;
 using TenantQuota.Client;
 using TenantQuota.Testing;
 
-namespace TenantQuota.Api.Tests.Client;
+namespace TenantQuota.Client.Tests;
 
 /// <summary>
 /// The caller SDK against the real identity host and API: typed calls through the whole contract a back end uses,
 /// and tokens fetched once, shared by concurrent callers, and replaced shortly before they expire.
 /// </summary>
-public sealed class TenantQuotaClientTests(DashboardStackFixture fixture) : IClassFixture<DashboardStackFixture>
+public sealed class TenantQuotaClientTests(StackFixture fixture) : IClassFixture<StackFixture>
 {
     private readonly DashboardStack _stack = fixture.Stack;
 
-    private async Task<(TenantQuotaClient Client, AccessTokens Tokens, SettableClock Clock)> ClientAsync(HttpMessageHandler? network = null)
+    private async Task<(TenantQuotaClient Client, AccessTokens Tokens, SettableClock Clock)> ClientAsync(HttpMessageHandler? network = null,
+        Func<TenantQuotaClientOptions, TenantQuotaClientOptions>? adjust = null)
     {
         var tenant = await _stack.NewTenantAsync("enterprise");
         var clock = new SettableClock();
-        var options = new TenantQuotaClientOptions
-        {
-            BaseAddress = _stack.Api.Address, Issuer = new Uri(_stack.Identity.Issuer + "/"), ClientId = tenant.ClientId, ClientSecret = tenant.ClientSecret,
-            RetryBaseDelay = TimeSpan.FromMilliseconds(5),
-        };
+        var options = Clients.OptionsFor(_stack, tenant);
+        options = adjust?.Invoke(options) ?? options;
         var http = new HttpClient(network ?? new HttpClientHandler()) { BaseAddress = options.BaseAddress };
         var tokens = new AccessTokens(http, options, clock);
-        return (new TenantQuotaClient(http, tokens, options), tokens, clock);
+        return (new TenantQuotaClient(http, tokens, options, clock), tokens, clock);
     }
+
+    private static TenantQuotaClientOptions SummariesFailOpen(TenantQuotaClientOptions options) =>
+        options with { FailureModes = new Dictionary<string, FailureMode> { ["summaries"] = FailureMode.Open } };
 
     [Fact]
     public async Task A_back_end_checks_consumes_reserves_commits_reads_usage_and_mints_a_view_token_with_typed_answers()
@@ -64,33 +64,10 @@ public sealed class TenantQuotaClientTests(DashboardStackFixture fixture) : ICla
         Assert.Contains("poetry", refused.Message);
     }
 
-    /// <summary>
-    /// The network between the client and the real API: answers the first <paramref name="failures"/> calls to the API
-    /// itself (not the issuer) with what <paramref name="fail"/> makes, and records every consume body it saw.
-    /// </summary>
-    private sealed class FlakyNetwork(int failures, Func<HttpResponseMessage> fail) : DelegatingHandler(new HttpClientHandler())
-    {
-        private int _left = failures;
-        public List<string> Bodies { get; } = [];
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.RequestUri!.AbsolutePath.StartsWith("/v1/", StringComparison.Ordinal))
-            {
-                Bodies.Add(request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken));
-                if (Interlocked.Decrement(ref _left) >= 0) return fail();
-            }
-            return await base.SendAsync(request, cancellationToken);
-        }
-    }
-
-    private static HttpResponseMessage Unavailable() =>
-        new(System.Net.HttpStatusCode.ServiceUnavailable) { Headers = { RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromMilliseconds(1)) } };
-
     [Fact]
     public async Task A_consume_answered_503_twice_is_tried_again_with_the_same_key_and_recorded_once()
     {
-        var network = new FlakyNetwork(2, Unavailable);
+        var network = new FlakyNetwork(2, FlakyNetwork.Unavailable);
         var (client, _, _) = await ClientAsync(network);
 
         var answer = await client.ConsumeAsync(new QuotaRequest("ana", "summaries"));
@@ -131,5 +108,56 @@ public sealed class TenantQuotaClientTests(DashboardStackFixture fixture) : ICla
 
         Assert.All(answers, a => Assert.True(a.Allowed));
         Assert.Equal((1, 1, 2), (afterBurst, stillCached, tokens.Issued));
+    }
+
+    [Fact]
+    public async Task A_consume_whose_answers_were_all_lost_is_journaled_and_replayed_as_a_duplicate_so_it_counts_once()
+    {
+        // Every try reaches the API and records (the first) or replays; only the answers are lost on the way back.
+        var network = new FlakyNetwork(4, FlakyNetwork.Reset, deliverFirst: true);
+        var (client, _, _) = await ClientAsync(network, SummariesFailOpen);
+
+        var offline = await client.ConsumeAsync(new QuotaRequest("ana", "summaries"));
+        var replay = await client.ReplayJournalAsync();
+        var usage = await client.UsageAsync("ana");
+
+        Assert.Equal((true, true, false, "unavailable"), (offline.Allowed, offline.Offline, offline.Recorded, offline.Reason));
+        Assert.Equal(new JournalReplay(Recorded: 0, AlreadyRecorded: 1, Refused: 0, Rejected: 0, Expired: 0, Left: 0), replay);
+        Assert.Equal(1L, usage.Classes.Single(c => c.OperationClass == "summaries").Used);
+        Assert.Single(network.Bodies.Take(5).Distinct()); // four tries and the replay: one body, one key
+    }
+
+    [Fact]
+    public async Task A_fail_open_class_denies_once_the_subjects_share_of_the_journal_is_used_and_a_fail_closed_class_always_denies()
+    {
+        var network = new FlakyNetwork(int.MaxValue, FlakyNetwork.Unavailable);
+        var (client, _, _) = await ClientAsync(network, o => SummariesFailOpen(o) with { JournalCapacityPerSubject = 2, MaxAttempts = 1, BreakAfterFailures = 100 });
+
+        var ana = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => client.ConsumeAsync(new QuotaRequest("ana", "summaries"))));
+        var ben = await client.ConsumeAsync(new QuotaRequest("ben", "summaries"));
+        var closed = await client.ConsumeAsync(new QuotaRequest("ben", "drafts"));
+        var closedCheck = await client.CheckAsync(new QuotaRequest("ben", "drafts"));
+        var openCheck = await client.CheckAsync(new QuotaRequest("ben", "summaries"));
+
+        Assert.Equal(2, ana.Count(a => a.Allowed));
+        Assert.All(ana.Concat([ben, closed, closedCheck, openCheck]), a => Assert.True(a.Offline));
+        Assert.Equal((true, false, false, true), (ben.Allowed, closed.Allowed, closedCheck.Allowed, openCheck.Allowed));
+        Assert.Equal("error", closed.Message!.Severity);
+        Assert.Equal(3, client.Journal.Count); // two of ana's, ben's; never the checks or the denials
+    }
+
+    [Fact]
+    public async Task A_journaled_consume_older_than_the_maximum_age_is_dropped_unsent()
+    {
+        var network = new FlakyNetwork(1, FlakyNetwork.Reset);
+        var (client, _, clock) = await ClientAsync(network, o => SummariesFailOpen(o) with { MaxAttempts = 1 });
+        await client.ConsumeAsync(new QuotaRequest("ana", "summaries"));
+
+        clock.Advance(TimeSpan.FromHours(24) + TimeSpan.FromSeconds(1));
+        var replay = await client.ReplayJournalAsync();
+
+        Assert.Equal(new JournalReplay(0, 0, 0, 0, Expired: 1, Left: 0), replay);
+        Assert.Single(network.Bodies); // only the failed try: the replay sent nothing
+        Assert.Equal(0L, (await client.UsageAsync("ana")).Classes.Single(c => c.OperationClass == "summaries").Used);
     }
 }

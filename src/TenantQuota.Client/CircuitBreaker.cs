@@ -1,0 +1,73 @@
+namespace TenantQuota.Client;
+
+public enum CircuitState
+{
+    /// <summary>Calls go through; consecutive failures are counted.</summary>
+    Closed,
+
+    /// <summary>Calls fail at once, without touching the network, until the break is over.</summary>
+    Open,
+
+    /// <summary>The break is over and one call is probing; the others still fail at once.</summary>
+    HalfOpen,
+}
+
+/// <summary>
+/// Stops calling TenantQuota after <c>failuresToOpen</c> failed tries in a row, so an outage costs callers nothing but the
+/// failure policy's answer instead of a timeout each; after <c>breakFor</c> one call probes, and its result closes the
+/// circuit or starts another break. A probe that never reports (its caller gave up) is replaced after another break.
+/// </summary>
+public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimeProvider clock)
+{
+    private readonly Lock _gate = new();
+    private int _failures;
+    private DateTimeOffset _openedAt;
+    private DateTimeOffset _probeStartedAt;
+
+    public CircuitState State { get; private set; } = CircuitState.Closed;
+
+    /// <summary>Whether a call may go out now; when the break is over, the caller that asks first becomes the probe.</summary>
+    public bool TryEnter()
+    {
+        lock (_gate)
+        {
+            var now = clock.GetUtcNow();
+            switch (State)
+            {
+                case CircuitState.Closed:
+                    return true;
+                case CircuitState.Open when now >= _openedAt + breakFor:
+                case CircuitState.HalfOpen when now >= _probeStartedAt + breakFor:
+                    State = CircuitState.HalfOpen;
+                    _probeStartedAt = now;
+                    return true;
+                default:
+                    return false;
+            }
+        }
+    }
+
+    /// <summary>TenantQuota answered (any answer but a 5xx): the service is there.</summary>
+    public void Succeeded()
+    {
+        lock (_gate)
+        {
+            _failures = 0;
+            State = CircuitState.Closed;
+        }
+    }
+
+    /// <summary>A try failed: no connection, a timeout, or a 5xx.</summary>
+    public void Failed()
+    {
+        lock (_gate)
+        {
+            _failures++;
+            if (State == CircuitState.HalfOpen || _failures >= failuresToOpen)
+            {
+                State = CircuitState.Open;
+                _openedAt = clock.GetUtcNow();
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+namespace TenantQuota.Client.Tests;
+
+public sealed class OutageJournalTests : IDisposable
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"tq-journal-{Guid.NewGuid():N}.jsonl");
+
+    public void Dispose() => File.Delete(_path);
+
+    private static QuotaRequest Consume(string subject, string key) => new(subject, "summaries", IdempotencyKey: key);
+
+    [Fact]
+    public void Keeps_consumes_up_to_its_capacity_and_each_subjects_share()
+    {
+        var journal = new OutageJournal(capacity: 3, perSubject: 2);
+
+        var added = new[]
+        {
+            journal.TryAdd(Consume("ana", "1"), At), journal.TryAdd(Consume("ana", "2"), At), journal.TryAdd(Consume("ana", "3"), At),
+            journal.TryAdd(Consume("ben", "4"), At), journal.TryAdd(Consume("carla", "5"), At),
+        };
+
+        Assert.Equal([true, true, false, true, false], added);
+        Assert.Equal(["1", "2", "4"], journal.Entries().Select(e => e.Request.IdempotencyKey));
+    }
+
+    [Fact]
+    public void Removing_entries_frees_their_subjects_share()
+    {
+        var journal = new OutageJournal(capacity: 10, perSubject: 1);
+        journal.TryAdd(Consume("ana", "1"), At);
+        var whileFull = journal.TryAdd(Consume("ana", "2"), At);
+
+        journal.Remove(journal.Entries());
+
+        Assert.False(whileFull);
+        Assert.True(journal.TryAdd(Consume("ana", "3"), At));
+    }
+
+    [Fact]
+    public void A_journal_with_a_file_is_found_again_by_the_next_process_without_what_was_removed_or_a_torn_last_line()
+    {
+        var first = new OutageJournal(capacity: 10, perSubject: 10, _path);
+        first.TryAdd(Consume("ana", "1") with { Quantity = 3, Tokens = new TokenCounts(10, 20) }, At);
+        first.TryAdd(Consume("ben", "2"), At.AddSeconds(1));
+        first.TryAdd(Consume("carla", "3"), At.AddSeconds(2));
+        first.Remove([first.Entries()[1]]);
+        File.AppendAllText(_path, "{\"request\":{\"subjectId\":\"dev\",\"operati"); // the process died mid-write
+
+        var next = new OutageJournal(capacity: 10, perSubject: 10, _path);
+
+        Assert.Equal(
+            [new JournalEntry(Consume("ana", "1") with { Quantity = 3, Tokens = new TokenCounts(10, 20) }, At), new JournalEntry(Consume("carla", "3"), At.AddSeconds(2))],
+            next.Entries());
+    }
+}
