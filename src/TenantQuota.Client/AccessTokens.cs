@@ -41,7 +41,7 @@ public sealed class AccessTokens(HttpClient http, TenantQuotaClientOptions optio
 
     private async Task<TokenAnswer> RequestAsync(CancellationToken cancellationToken)
     {
-        _tokenEndpoint ??= (await http.GetFromJsonAsync<Discovery>(new Uri(options.Issuer, ".well-known/openid-configuration"), cancellationToken))?.TokenEndpoint
+        _tokenEndpoint ??= (await http.GetFromJsonAsync<Discovery>(new Uri(options.Issuer.AbsoluteUri.TrimEnd('/') + "/.well-known/openid-configuration"), cancellationToken))?.TokenEndpoint
                            ?? throw new TenantQuotaException($"The issuer {options.Issuer} names no token endpoint in its discovery document.");
         var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials" };
         if (options.Scope is { Length: > 0 } scope) form["scope"] = scope;
