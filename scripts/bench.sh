@@ -7,6 +7,8 @@
 #   consume         POST /v1/entitlements/consume  (one write transaction per request, new idempotency key each)
 #   budgeted        consume by members of a budgeted department under a tenant budget (three levels charged)
 #   reserve-commit  reserve then commit, pairs, on the same budgeted members
+# then (BENCH_SDK=1, the default) check through the SDK vs raw HTTP in one process (bench/sdk), and reads the API's
+# /metrics before and after the wrk scenarios to show its decision counters moving.
 # Prints a summary table (each scenario also as a share of the JWT ceiling) and writes it to
 # bench/results/latest.txt, and, for a full run (not BENCH_QUICK), docs/performance.md. Exits non-zero when any
 # request answered non-2xx, any socket error occurred, or consume lost a record.
@@ -338,7 +340,33 @@ consume_ok=0
 LABELS=()
 KEY_RUN_ID="$BENCH_RUN_ID"
 SLOW_PROXY_PID=""
+# The API's own decision counters (/metrics, served to loopback; BENCH_METRICS_KEY when the API asks for a key),
+# read before and after the wrk scenarios: they must have moved by at least what wrk saw answered.
+decisions_by_endpoint() { # "check=N consume=M …": tenantquota_decisions_total summed over classes and decisions
+  curl -fsS ${BENCH_METRICS_KEY:+-H "Authorization: Bearer $BENCH_METRICS_KEY"} "$API_URL/metrics" 2>/dev/null \
+    | awk '/^tenantquota_decisions_total\{/ { match($0, /endpoint="[^"]*"/); e = substr($0, RSTART + 10, RLENGTH - 11); n[e] += $NF }
+           END { for (e in n) printf "%s=%.0f ", e, n[e] }'
+}
+decisions_before="$(decisions_by_endpoint)"
 for scenario in $BENCH_SCENARIOS; do measure "$scenario"; done
+decisions_after="$(decisions_by_endpoint)"
+decisions_moved="$(awk -v a="$decisions_before" -v b="$decisions_after" 'BEGIN {
+  n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, "="); before[kv[1]] = kv[2] }
+  n = split(b, y, " "); for (i = 1; i <= n; i++) { split(y[i], kv, "="); printf "%s +%d  ", kv[1], kv[2] - before[kv[1]] } }')"
+
+# --- the SDK's own cost: check through TenantQuota.Client vs a hand-written HttpClient call (bench/sdk) -------------
+SDK_LINES=()
+if [ "${BENCH_SDK:-1}" = 1 ]; then
+  dotnet build "$BENCH_DIR/sdk" -c Release --nologo -v quiet >"$RAW/sdk-build.log" 2>&1 || { tail -n 20 "$RAW/sdk-build.log" >&2; die "bench/sdk did not build"; }
+  log "sdk: check through TenantQuota.Client vs raw HTTP, alternated, $BENCH_CONNECTIONS at once, $BENCH_DURATION"
+  if dotnet "$BENCH_DIR/sdk/bin/Release/net10.0/TenantQuota.Bench.Sdk.dll" --api="$API_URL/" --issuer="$IDP_URL/" --client-id="$CLIENT_ID" \
+       --client-secret="$CLIENT_SECRET" --seconds="$(seconds_of "$BENCH_DURATION")" --warmup="$(seconds_of "$BENCH_WARMUP")" \
+       --concurrency="$BENCH_CONNECTIONS" >"$RAW/sdk.txt" 2>&1; then
+    mapfile -t SDK_LINES < <(grep '^sdk-bench ' "$RAW/sdk.txt")
+  else
+    failed=1; tail -n 20 "$RAW/sdk.txt" >&2
+  fi
+fi
 
 # --- a slow database ---------------------------------------------------------------------------
 # A second API process, with the running one's own environment, reaches PostgreSQL through
@@ -422,6 +450,8 @@ summary="$RAW/summary.txt"
   [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s (each pair is a reserve and a commit)"
   echo
   [ -z "$verify" ] || echo "$verify"
+  echo "decisions:   /metrics tenantquota_decisions_total moved during the wrk scenarios: ${decisions_moved:-not read (no /metrics?)}"
+  for l in "${SDK_LINES[@]}"; do echo "$l"; done
   for n in "${NOISE[@]}"; do echo "NOISY MACHINE: $n"; done
   echo "api.log:     $api_log_errors fail/crit and $api_log_warnings warn entries during the run ($api_log)"
   echo "raw output:  $RAW/"
@@ -483,6 +513,7 @@ if [ "$BENCH_WRITE_DOC" = 1 ] && [ "$failed" = 0 ]; then
     [ -z "$SLOW_RAN" ] || echo "Rows ending in +${BENCH_SLOW_PG_MS}ms: a second API process whose every round trip to PostgreSQL is held ${BENCH_SLOW_PG_MS} ms by bench/slow-pg/delay_proxy.py (about 0.5 ms more from the proxy itself); the proxy's CPU is under other."
     [ -z "${LINE[reserve-commit]:-}" ] || echo "reserve-commit counts both calls: $(awk -v r="$(field "${LINE[reserve-commit]}" rps)" 'BEGIN { printf "%.1f", r / 2 }') pairs/s."
     [ -z "$verify" ] || echo "$verify."
+    [ ${#SDK_LINES[@]} = 0 ] || { echo; echo "The SDK's own cost (bench/sdk: the same check through TenantQuota.Client and through a hand-written HttpClient call, alternated):"; echo; for l in "${SDK_LINES[@]}"; do echo "    $l"; done; echo; }
     for n in "${NOISE[@]}"; do echo "Noisy machine: $n."; done
     echo
     targets_table

@@ -19,6 +19,9 @@ public sealed class WorkerMetrics : IDisposable
     private readonly Counter<long> _held;
     private readonly Counter<long> _released;
     private readonly Counter<long> _poisoned;
+    private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _outboxLag;
+    private readonly Counter<long> _webhookDeliveries;
     private long _poisonedSinceStart;
 
     public WorkerMetrics()
@@ -30,11 +33,27 @@ public sealed class WorkerMetrics : IDisposable
         _held = _meter.CreateCounter<long>("tenantquota.billing.overage.held", description: "Overage held: no Stripe customer or meter yet");
         _released = _meter.CreateCounter<long>("tenantquota.billing.overage.released", description: "Held overage set pending again");
         _poisoned = _meter.CreateCounter<long>("tenantquota.billing.meter_events.poisoned", description: "Messages sent to the error queue (ALERT)");
+        _batchSize = _meter.CreateHistogram("tenantquota.billing.outbox.batch.size", "{row}", "Outbox rows published by one claim-publish-mark transaction",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] });
+        _outboxLag = _meter.CreateHistogram("tenantquota.billing.outbox.lag", "s",
+            "From a billable consume's commit to its overage message confirmed by RabbitMQ",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600] });
+        _webhookDeliveries = _meter.CreateCounter<long>("tenantquota.webhooks.deliveries", "{try}",
+            "Webhook delivery tries by result: delivered (2xx), failed (to be retried) or given_up");
     }
 
     public long PoisonedSinceStart => Interlocked.Read(ref _poisonedSinceStart);
 
     public void Dispatched(int count) => _dispatched.Add(count);
+
+    /// <summary>A published batch: its size, and how long each row waited since its consume.</summary>
+    public void Published(IEnumerable<TimeSpan> waited, int count)
+    {
+        _batchSize.Record(count);
+        foreach (var wait in waited) _outboxLag.Record(Math.Max(0, wait.TotalSeconds));
+    }
+
+    public void WebhookTried(string result) => _webhookDeliveries.Add(1, new KeyValuePair<string, object?>("result", result));
     public void Sent() => _sent.Add(1);
     public void DuplicateSkipped() => _duplicates.Add(1);
     public void AlreadyAtStripe() => _alreadyAtStripe.Add(1);

@@ -16,9 +16,9 @@ public static class AuthSetup
     {
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthSettings>>((jwt, settings) =>
+            .Configure<IOptions<AuthSettings>, ApiMetrics>((jwt, settings, metrics) =>
             {
-                ValidateStrictly(jwt, settings.Value);
+                ValidateStrictly(jwt, settings.Value, metrics);
                 jwt.Events = new JwtBearerEvents
                 {
                     OnChallenge = WriteUnauthorized,
@@ -37,14 +37,14 @@ public static class AuthSetup
     /// The one token validation of this API, for every scheme that reads an access token (the bearer header here, the
     /// dashboard's cookie in Dashboard/DashboardAuth): the issuer's discovery document and keys, audience, lifetime, at+jwt.
     /// </summary>
-    public static void ValidateStrictly(JwtBearerOptions jwt, AuthSettings auth)
+    public static void ValidateStrictly(JwtBearerOptions jwt, AuthSettings auth, ApiMetrics metrics)
     {
         jwt.Authority = auth.Authority;
         jwt.Audience = auth.Audience;
         jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
         jwt.MapInboundClaims = false;
         jwt.TokenHandlers.Clear();
-        jwt.TokenHandlers.Add(new CachingJsonWebTokenHandler(auth.ValidatedTokenCacheSize, TimeProvider.System) { MapInboundClaims = false });
+        jwt.TokenHandlers.Add(new CachingJsonWebTokenHandler(auth.ValidatedTokenCacheSize, TimeProvider.System, metrics) { MapInboundClaims = false });
         jwt.TokenValidationParameters.ValidateIssuer = true;
         jwt.TokenValidationParameters.ValidateAudience = true;
         jwt.TokenValidationParameters.ValidAudience = auth.Audience;

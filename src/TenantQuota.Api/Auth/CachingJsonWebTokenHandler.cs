@@ -1,3 +1,4 @@
+using TenantQuota.Api.Hosting;
 using System.Collections.Concurrent;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -18,7 +19,7 @@ namespace TenantQuota.Api.Auth;
 /// bounded; when it is full the expired entries go, and if that is not enough, all of them.
 /// docs/decisions/0015-validated-token-cache.md
 /// </summary>
-public sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider clock) : JsonWebTokenHandler
+public sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider clock, ApiMetrics? metrics = null) : JsonWebTokenHandler
 {
     private readonly ConcurrentDictionary<string, Accepted> _accepted = new(StringComparer.Ordinal);
     private int _count;
@@ -33,9 +34,14 @@ public sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider clock)
         var now = clock.GetUtcNow().UtcDateTime;
         if (_accepted.TryGetValue(token, out var known))
         {
-            if (ReferenceEquals(known.Configuration, configuration) && now <= known.Until) return known.Again();
+            if (ReferenceEquals(known.Configuration, configuration) && now <= known.Until)
+            {
+                metrics?.TokenLookup(hit: true);
+                return known.Again();
+            }
             Forget(token, known);
         }
+        metrics?.TokenLookup(hit: false);
 
         var result = await base.ValidateTokenAsync(token, validationParameters);
         // Remembered against the configuration read before the validation: if the keys were refreshed in

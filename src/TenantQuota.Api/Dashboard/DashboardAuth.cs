@@ -44,9 +44,9 @@ public static class DashboardAuth
     {
         services.AddOptions<DashboardSettings>().BindConfiguration("Dashboard").ValidateDataAnnotations().ValidateOnStart();
         services.AddAuthentication().AddJwtBearer(Scheme);
-        services.AddOptions<JwtBearerOptions>(Scheme).Configure<IOptions<AuthSettings>>((jwt, settings) =>
+        services.AddOptions<JwtBearerOptions>(Scheme).Configure<IOptions<AuthSettings>, ApiMetrics>((jwt, settings, metrics) =>
         {
-            AuthSetup.ValidateStrictly(jwt, settings.Value);
+            AuthSetup.ValidateStrictly(jwt, settings.Value, metrics);
             jwt.Events = new JwtBearerEvents
             {
                 // The cookie only: an Authorization header is the API's business, not the dashboard's.

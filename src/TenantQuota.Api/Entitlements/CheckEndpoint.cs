@@ -25,11 +25,13 @@ public static class CheckEndpoint
             var decision = LevelRules.Decide(lines, read.Counted, burstBefore: read.BurstBefore);
             var subject = lines[^1];
             QuotaAnswers.WriteHeaders(http.Response, subject.Metric, subject.Cell, subject.Window, decision.Subject.Remaining, now.ToDateTimeUtc());
-            return TypedResults.Ok(QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now, tenant.Tier, request!.OperationClass!,
+            var answer = QuotaAnswers.Answer(deps, tenant, deps.Locale(http.Request), now, tenant.Tier, request!.OperationClass!,
                 decision, plan.Usage.Quantity, recorded: false, duplicate: false, request.Model) with
             {
                 Model = request.Model, CostUsd = request.Model is null ? null : QuotaAnswers.Dollars(plan.Usage.CostMicroUsd),
-            });
+            };
+            deps.Metrics.Decided("check", answer.OperationClass, answer.Decision, duplicate: false);
+            return TypedResults.Ok(answer);
         }, cancellationToken);
     }
 }

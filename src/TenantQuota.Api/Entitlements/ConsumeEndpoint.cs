@@ -60,6 +60,7 @@ public static class ConsumeEndpoint
                 Model = record.Model,
                 CostUsd = QuotaAnswers.Dollars(record.CostMicroUsd),
             };
+            deps.Metrics.Decided(reserve ? "reserve" : "consume", answer.OperationClass, answer.Decision, duplicate);
             return TypedResults.Ok(reserve
                 ? answer with { ReservationId = admitted ? record.Id : null, Status = record.Status, ExpiresAt = admitted ? record.ExpiresAt?.ToDateTimeUtc() : null }
                 : answer);

@@ -18,8 +18,9 @@ public sealed record EntitlementPlan(string? DepartmentId, UsageAmount Usage, IR
 /// <summary>What every entitlement endpoint needs, bundled so that handlers stay one short method.</summary>
 public sealed class EntitlementDependencies(
     QuotaMatrix matrix, PriceTable prices, QuotaCopy copy, QuotaLedger ledger, TenantDirectory tenants, TenantBudgets budgets,
-    TimeProvider clock, IOptions<QuotaSettings> settings)
+    TimeProvider clock, IOptions<QuotaSettings> settings, ApiMetrics metrics)
 {
+    public ApiMetrics Metrics { get; } = metrics;
     public QuotaMatrix Matrix { get; } = matrix;
     public PriceTable Prices { get; } = prices;
     public TenantBudgets Budgets { get; } = budgets;

@@ -23,6 +23,7 @@ using TenantQuota.Data.Audit;
 using TenantQuota.Domain.Matrix;
 using TenantQuota.Domain.Prices;
 using TenantQuota.Identity.Store;
+using TenantQuota.Telemetry;
 
 namespace TenantQuota.Api.Hosting;
 
@@ -42,6 +43,8 @@ public static class TenantQuotaHost
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
+        builder.AddTelemetry("tenantquota-api", [ApiMetrics.MeterName, LedgerMetrics.MeterName], activitySources: []); // /metrics, traces, JSON logs
+        services.AddSingleton<ApiMetrics>();
         services.AddSingleton(sp => HostFiles.LoadMatrix(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.MatrixPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
         services.AddSingleton(sp => HostFiles.LoadPrices(sp.GetRequiredService<IOptions<QuotaSettings>>().Value.PricesPath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath)
             .CheckedAgainst(sp.GetRequiredService<QuotaMatrix>()));
@@ -99,6 +102,7 @@ public static class TenantQuotaHost
     public static WebApplication MapTenantQuota(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.MapMetrics(); // Prometheus text, to loopback or whoever has Telemetry:MetricsKey
         app.UseRequestLimits();
         app.UseStatusCodePages();
         app.UseCors(); // only endpoints that ask for it: the end user's (EndUser/EndUserCors)

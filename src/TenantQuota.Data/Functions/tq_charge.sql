@@ -1,4 +1,4 @@
--- version: 2
+-- version: 3
 -- A consume or a reserve, in one round trip and one transaction: replay check, tenant version check,
 -- every level's counter changed together or none (tq_apply_lines), and the record of it.
 -- p_mode 'consume': a usage record (and, for the billable part of an overage cell, its billing_outbox
@@ -15,11 +15,14 @@
 -- Two requests racing with one new key: the loser fails on the unique key and its whole transaction
 -- rolls back; the caller retries and finds the winner's row.
 -- Parameters and result columns are a contract with running API processes (docs/decisions/0004).
+-- p_trace_parent (version 3, last and optional, so processes that pass 17 arguments still call this one): the
+-- request's W3C traceparent, kept on the outbox row for the worker (migration 0019).
+DROP FUNCTION IF EXISTS tq_charge(text, text, bigint, text, text, text, bigint, text, text, bigint, bigint, bigint, text, text, jsonb, timestamptz, timestamptz);
 CREATE OR REPLACE FUNCTION tq_charge(
     p_mode text, p_tenant_id text, p_tenant_version bigint, p_idempotency_key text,
     p_subject_id text, p_operation_class text, p_quantity bigint, p_department_id text,
     p_model text, p_input_tokens bigint, p_output_tokens bigint, p_cost_micro_usd bigint,
-    p_tier text, p_matrix_version text, p_lines jsonb, p_expires_at timestamptz, p_now timestamptz)
+    p_tier text, p_matrix_version text, p_lines jsonb, p_expires_at timestamptz, p_now timestamptz, p_trace_parent text DEFAULT NULL)
 RETURNS TABLE (
     outcome text, id text, subject_id text, operation_class text, quantity bigint, recorded boolean,
     model text, input_tokens bigint, output_tokens bigint, cost_micro_usd bigint, tier text, status text,
@@ -94,8 +97,8 @@ BEGIN
         billable_part := tq_overage_billable(subject_line->>'overQuota', (subject_line->>'hardLimit')::bigint,
             (subject_line->>'before')::bigint, p_quantity, result.applied);
         IF billable_part > 0 THEN
-            INSERT INTO billing_outbox (usage_record_id, tenant_id, operation_class, quantity, occurred_at)
-            VALUES (new_record_id, p_tenant_id, p_operation_class, billable_part, p_now);
+            INSERT INTO billing_outbox (usage_record_id, tenant_id, operation_class, quantity, occurred_at, trace_parent)
+            VALUES (new_record_id, p_tenant_id, p_operation_class, billable_part, p_now, p_trace_parent);
         END IF;
 
         RETURN QUERY SELECT (CASE WHEN result.applied THEN 'recorded' ELSE 'denied' END)::tq_charge_outcome::text,

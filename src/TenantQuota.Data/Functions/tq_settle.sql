@@ -1,4 +1,4 @@
--- version: 2
+-- version: 3
 -- Commits or releases a reservation, in one transaction.
 -- p_action 'commit': frees every hold and records the actual amounts (p_amounts, one per hold in holds
 --   order, computed by C# from the actual quantity and tokens) against the same counters, with no
@@ -13,9 +13,11 @@
 -- denied reserve, which held nothing).
 -- Lock order: the reservation row, then the tenant's shared advisory lock (as every consume; a tier
 -- change re-counts from usage records under the exclusive one), then counters in tq_apply_lines' order.
+-- p_trace_parent (version 3, last and optional): the committing request's W3C traceparent, kept on the outbox row.
+DROP FUNCTION IF EXISTS tq_settle(text, text, text, bigint, bigint, bigint, bigint, bigint[], timestamptz);
 CREATE OR REPLACE FUNCTION tq_settle(
     p_action text, p_tenant_id text, p_reservation_id text, p_quantity bigint, p_input_tokens bigint,
-    p_output_tokens bigint, p_cost_micro_usd bigint, p_amounts bigint[], p_now timestamptz)
+    p_output_tokens bigint, p_cost_micro_usd bigint, p_amounts bigint[], p_now timestamptz, p_trace_parent text DEFAULT NULL)
 RETURNS TABLE (
     outcome text, id text, subject_id text, operation_class text, quantity bigint, model text,
     input_tokens bigint, output_tokens bigint, cost_micro_usd bigint, tier text, status text, expires_at timestamptz,
@@ -88,8 +90,8 @@ BEGIN
             billable_part := tq_overage_billable(subject_line->>'overQuota', (subject_line->>'hardLimit')::bigint,
                 (subject_line->>'before')::bigint, p_quantity, true);
             IF billable_part > 0 THEN
-                INSERT INTO billing_outbox (usage_record_id, tenant_id, operation_class, quantity, occurred_at)
-                VALUES (new_record_id, p_tenant_id, hold.operation_class, billable_part, hold.created_at);
+                INSERT INTO billing_outbox (usage_record_id, tenant_id, operation_class, quantity, occurred_at, trace_parent)
+                VALUES (new_record_id, p_tenant_id, hold.operation_class, billable_part, hold.created_at, p_trace_parent);
             END IF;
             UPDATE reservations r SET status = 'committed', settled_at = p_now, usage_record_id = new_record_id
              WHERE r.tenant_id = p_tenant_id AND r.id = hold.id;

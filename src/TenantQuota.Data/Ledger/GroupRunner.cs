@@ -14,10 +14,13 @@ public sealed class GroupRunner<TItem, TResult> : IAsyncDisposable
     private readonly Channel<Queued> _queue = Channel.CreateUnbounded<Queued>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
     private readonly Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> _run;
     private readonly int _maxGroup;
+    private readonly string _name;
     private readonly Task[] _lanes;
 
-    public GroupRunner(Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> run, int lanes, int maxGroup)
+    /// <param name="name">What the runner does, as its group sizes are tagged (<see cref="LedgerMetrics"/>).</param>
+    public GroupRunner(string name, Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> run, int lanes, int maxGroup)
     {
+        _name = name;
         ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxGroup, 1);
         _run = run;
@@ -47,6 +50,7 @@ public sealed class GroupRunner<TItem, TResult> : IAsyncDisposable
                 items.Add(next.Item);
             }
             if (group.Count == 0) continue;
+            LedgerMetrics.Grouped(_name, group.Count);
             try
             {
                 var results = await _run(items, CancellationToken.None);

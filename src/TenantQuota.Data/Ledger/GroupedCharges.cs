@@ -192,7 +192,7 @@ internal sealed class GroupedCharges(NpgsqlDataSource db)
             Array(rows.Select(r => r.Subject.Window.Start.ToDateTimeUtc())), Array(rows.Select(r => r.Subject.Window.End.ToDateTimeUtc())),
             Array(rows.Select(r => r.Charge.Now.ToDateTimeUtc())), Array(rows.Select(r => r.Charge.DepartmentId)), Array(rows.Select(r => r.Charge.Model)),
             Array(rows.Select(r => r.Charge.InputTokens)), Array(rows.Select(r => r.Charge.OutputTokens)), Array(rows.Select(r => r.Charge.CostMicroUsd)),
-            Array(rows.Select(r => r.Stored)));
+            Array(rows.Select(r => r.Stored)), Array(rows.Select(r => r.Charge.TraceParent)));
     }
 
     private static NpgsqlBatchCommand InsertReservations(IReadOnlyList<ChargeCommand> charges,
@@ -276,9 +276,12 @@ internal sealed class GroupedCharges(NpgsqlDataSource db)
                          input_tokens, output_tokens, cost_micro_usd, charges)
             RETURNING id, tenant_id, idempotency_key, operation_class, quantity, recorded, used_before, hard_limit, over_quota, created_at),
         billed AS (
-            INSERT INTO billing_outbox (usage_record_id, tenant_id, operation_class, quantity, occurred_at)
-            SELECT i.id, i.tenant_id, i.operation_class, b.part, i.created_at
-              FROM inserted i CROSS JOIN LATERAL (SELECT tq_overage_billable(i.over_quota, i.hard_limit, i.used_before, i.quantity, i.recorded) AS part) b
+            INSERT INTO billing_outbox (usage_record_id, tenant_id, operation_class, quantity, occurred_at, trace_parent)
+            SELECT i.id, i.tenant_id, i.operation_class, b.part, i.created_at, t.trace_parent
+              FROM inserted i
+              JOIN unnest($1::text[], $2::text[], $23::text[]) AS t (tenant_id, idempotency_key, trace_parent)
+                ON t.tenant_id = i.tenant_id AND t.idempotency_key = i.idempotency_key
+             CROSS JOIN LATERAL (SELECT tq_overage_billable(i.over_quota, i.hard_limit, i.used_before, i.quantity, i.recorded) AS part) b
              WHERE b.part > 0)
         SELECT tenant_id, idempotency_key, id FROM inserted
         """;

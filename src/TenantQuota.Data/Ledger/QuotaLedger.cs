@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Data;
 using NodaTime;
 using Npgsql;
@@ -12,7 +13,11 @@ namespace TenantQuota.Data;
 public sealed record ChargeCommand(
     bool Reserve, TenantSnapshot Tenant, string IdempotencyKey, string SubjectId, string OperationClass, long Quantity,
     string? DepartmentId, string? Model, long? InputTokens, long? OutputTokens, long? CostMicroUsd, string MatrixVersion,
-    IReadOnlyList<LevelCharge> Lines, Instant? ExpiresAt, Instant Now);
+    IReadOnlyList<LevelCharge> Lines, Instant? ExpiresAt, Instant Now)
+{
+    /// <summary>The request's W3C traceparent, set by the ledger from the caller's activity and kept on the outbox row.</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>
 /// A charge as stored (a usage record, or a reservation: <paramref name="Id"/> is then its id and
@@ -29,7 +34,10 @@ public sealed record ChargeResult(ChargeOutcome Outcome, ChargeRecord? Record);
 /// <summary>Commit (actual amounts per held line, in holds order) or release of a reservation.</summary>
 public sealed record SettleCommand(
     bool Commit, string TenantId, string ReservationId, long Quantity, long? InputTokens, long? OutputTokens, long? CostMicroUsd,
-    IReadOnlyList<long> Amounts, Instant Now);
+    IReadOnlyList<long> Amounts, Instant Now)
+{
+    public string? TraceParent { get; init; }
+}
 
 public sealed record SettleResult(SettleOutcome Outcome, ChargeRecord? Record);
 
@@ -52,9 +60,9 @@ public sealed class QuotaLedger : IAsyncDisposable
     public QuotaLedger(NpgsqlDataSource db)
     {
         _db = db;
-        _reads = new GroupRunner<CounterRead, long[]?>(ReadCountedAsync, lanes: Lanes, maxGroup: 256);
-        _charges = new GroupRunner<ChargeCommand, ChargeResult?>(new GroupedCharges(db).ChargeAsync, lanes: Lanes, maxGroup: 256);
-        _heldReads = new GroupRunner<(string, string), HeldReservation?>(FindReservationsAsync, lanes: Lanes, maxGroup: 256);
+        _reads = new GroupRunner<CounterRead, long[]?>("reads", ReadCountedAsync, lanes: Lanes, maxGroup: 256);
+        _charges = new GroupRunner<ChargeCommand, ChargeResult?>("charges", new GroupedCharges(db).ChargeAsync, lanes: Lanes, maxGroup: 256);
+        _heldReads = new GroupRunner<(string, string), HeldReservation?>("held", FindReservationsAsync, lanes: Lanes, maxGroup: 256);
     }
 
     /// <summary>
@@ -97,7 +105,7 @@ public sealed class QuotaLedger : IAsyncDisposable
     private const string ChargeSql = """
         SELECT outcome, id, subject_id, operation_class, quantity, recorded, model, input_tokens, output_tokens, cost_micro_usd,
                tier, status, expires_at, charges::text
-          FROM tq_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)
+          FROM tq_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18)
         """;
 
     // Many commits' and releases' reservations in one statement (GroupRunner): ord says whose each row is.
@@ -110,7 +118,7 @@ public sealed class QuotaLedger : IAsyncDisposable
     private const string SettleSql = """
         SELECT outcome, id, subject_id, operation_class, quantity, outcome IN ('committed', 'already_committed') AS recorded, model,
                input_tokens, output_tokens, cost_micro_usd, tier, status, expires_at, charges::text
-          FROM tq_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)
+          FROM tq_settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         """;
 
     /// <summary>Usage of several classes in their current windows, or null when the tenant snapshot is stale.</summary>
@@ -178,8 +186,12 @@ public sealed class QuotaLedger : IAsyncDisposable
     /// with one new key: the loser's transaction fails on the unique key and rolls back whole; on retry it finds the
     /// winner's row.
     /// </summary>
-    public async Task<ChargeResult> ChargeAsync(ChargeCommand charge, CancellationToken cancellationToken) =>
-        GroupedCharges.Fits(charge) && await _charges.RunAsync(charge) is { } grouped ? grouped : await ChargeAloneAsync(charge, cancellationToken);
+    public async Task<ChargeResult> ChargeAsync(ChargeCommand charge, CancellationToken cancellationToken)
+    {
+        // Taken here, in the request's flow: a group runs on a lane of its own, outside every request's trace.
+        charge = charge with { TraceParent = Activity.Current?.Id };
+        return GroupedCharges.Fits(charge) && await _charges.RunAsync(charge) is { } grouped ? grouped : await ChargeAloneAsync(charge, cancellationToken);
+    }
 
     private async Task<ChargeResult> ChargeAloneAsync(ChargeCommand charge, CancellationToken cancellationToken)
     {
@@ -217,6 +229,7 @@ public sealed class QuotaLedger : IAsyncDisposable
         p.Add(new NpgsqlParameter<string> { TypedValue = ChargeLines.ToJson(charge.Lines, charge.Reserve, charge.MatrixVersion) });
         p.Add(new NpgsqlParameter { Value = charge.ExpiresAt is { } expires ? expires.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         p.Add(new NpgsqlParameter<DateTime> { TypedValue = charge.Now.ToDateTimeUtc() });
+        p.Add(Text(charge.TraceParent));
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -260,6 +273,7 @@ public sealed class QuotaLedger : IAsyncDisposable
         p.Add(Bigint(settle.CostMicroUsd));
         p.Add(new NpgsqlParameter<long[]> { TypedValue = settle.Amounts.ToArray() });
         p.Add(new NpgsqlParameter<DateTime> { TypedValue = settle.Now.ToDateTimeUtc() });
+        p.Add(Text(Activity.Current?.Id));
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);

@@ -26,7 +26,7 @@ public sealed class TenantBudgets(NpgsqlDataSource db) : IAsyncDisposable
     // Subject rows are read on the hot path of every request of a tenant that has them: those that arrive together
     // are read in one statement, as checks are (docs/decisions/0016).
     private readonly GroupRunner<(string TenantId, string SubjectId), SubjectRow?> _subjectReads =
-        new((keys, cancellationToken) => FindSubjectsAsync(db, keys, cancellationToken), lanes: 2, maxGroup: 256);
+        new("subjects", (keys, cancellationToken) => FindSubjectsAsync(db, keys, cancellationToken), lanes: 2, maxGroup: 256);
 
     public ValueTask DisposeAsync() => _subjectReads.DisposeAsync();
 

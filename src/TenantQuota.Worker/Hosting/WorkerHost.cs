@@ -1,3 +1,4 @@
+using TenantQuota.Telemetry;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -35,6 +36,7 @@ public static class WorkerHost
         var services = builder.Services;
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])) builder.WebHost.UseUrls(DefaultUrl);
 
+        builder.AddTelemetry("tenantquota-worker", [WorkerMetrics.MeterName, LedgerMetrics.MeterName], [WorkerTracing.SourceName]); // /metrics, traces, JSON logs
         services.AddWorkerBilling();
         services.AddOptions<RabbitMqSettings>().BindConfiguration("RabbitMq").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WorkerMetrics>();
@@ -168,6 +170,7 @@ public static class WorkerHost
 
     public static WebApplication MapTenantQuotaWorker(this WebApplication app)
     {
+        app.MapMetrics(); // Prometheus text, to loopback or whoever has Telemetry:MetricsKey
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = WriteHealth });
         app.MapGet("/billing/health", BillingHealthEndpoint.Handle);

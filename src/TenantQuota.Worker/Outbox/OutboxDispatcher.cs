@@ -23,7 +23,7 @@ public sealed class OutboxDispatcher(
     : BackgroundService
 {
     private const string ClaimSql = """
-        SELECT usage_record_id, tenant_id, operation_class, quantity, occurred_at
+        SELECT usage_record_id, tenant_id, operation_class, quantity, occurred_at, trace_parent
           FROM billing_outbox
          WHERE dispatched_at IS NULL
          ORDER BY usage_record_id
@@ -57,17 +57,21 @@ public sealed class OutboxDispatcher(
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var batch = new List<OverageRecorded>();
+        var traces = new List<string?>();
         await using (var claim = new NpgsqlCommand(ClaimSql, connection, transaction))
         {
             claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = settings.Value.OutboxBatchSize });
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
+            {
                 batch.Add(new OverageRecorded(
                     reader.GetInt64("usage_record_id"),
                     reader.GetString("tenant_id"),
                     reader.GetString("operation_class"),
                     reader.GetInt64("quantity"),
                     new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime("occurred_at"), DateTimeKind.Utc))));
+                traces.Add(reader.IsDBNull("trace_parent") ? null : reader.GetString("trace_parent"));
+            }
         }
         if (batch.Count == 0)
         {
@@ -82,11 +86,7 @@ public sealed class OutboxDispatcher(
             // Mandatory: a message no queue is bound for (the queue deleted, a node back without its
             // definitions) comes back as MessageReturnedException instead of being confirmed and
             // dropped, so the batch rolls back and its rows stay pending.
-            await Task.WhenAll(batch.Select(message => bus.Publish(message, context =>
-            {
-                context.MessageId = MessageIdOf(message.UsageRecordId);
-                context.Mandatory = true;
-            }, timeout.Token)));
+            await Task.WhenAll(batch.Select((message, i) => PublishAsync(message, traces[i], timeout.Token)));
         }
 
         await using (var mark = new NpgsqlCommand(MarkSql, connection, transaction))
@@ -96,8 +96,22 @@ public sealed class OutboxDispatcher(
         }
         await transaction.CommitAsync(cancellationToken);
         metrics.Dispatched(batch.Count);
+        var confirmed = DateTimeOffset.UtcNow;
+        metrics.Published(batch.Select(m => confirmed - m.OccurredAt), batch.Count);
         log.LogDebug("Published {Count} overage messages, usage records {First}..{Last}", batch.Count, batch[0].UsageRecordId, batch[^1].UsageRecordId);
         return batch.Count;
+    }
+
+    /// <summary>Publishes one message inside the trace of the consume that wrote its row (its headers carry it on).</summary>
+    private async Task PublishAsync(OverageRecorded message, string? traceParent, CancellationToken cancellationToken)
+    {
+        using var span = WorkerTracing.ContinueFrom("outbox publish", System.Diagnostics.ActivityKind.Producer, traceParent);
+        span?.SetTag("tenantquota.usage_record_id", message.UsageRecordId);
+        await bus.Publish(message, context =>
+        {
+            context.MessageId = MessageIdOf(message.UsageRecordId);
+            context.Mandatory = true;
+        }, cancellationToken);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ namespace TenantQuota.Worker.Webhooks;
 /// recording it sends that event once more; the event id lets receivers drop it.
 /// </summary>
 public sealed class WebhookSender(
-    NpgsqlDataSource db, IHttpClientFactory http, TimeProvider clock, IOptions<WorkerSettings> settings, ILogger<WebhookSender> log)
+    NpgsqlDataSource db, IHttpClientFactory http, TimeProvider clock, IOptions<WorkerSettings> settings, WorkerMetrics metrics, ILogger<WebhookSender> log)
     : BackgroundService
 {
     public const string HttpClientName = "webhooks";
@@ -110,6 +110,7 @@ public sealed class WebhookSender(
             if (answer.IsSuccessStatusCode)
             {
                 await UpdateAsync(DeliveredSql, delivery, [clock.GetUtcNow(), status.Value], cancellationToken);
+                metrics.WebhookTried("delivered");
                 log.LogInformation("Delivered {Event} to {Endpoint} of {Tenant} ({Status})", delivery.EventId, delivery.EndpointId, delivery.TenantId, status);
                 return;
             }
@@ -129,6 +130,7 @@ public sealed class WebhookSender(
         var now = clock.GetUtcNow();
         var next = giveUp ? null : WebhookRetry.Next(delivery.Attempts + 1, delivery.FirstAttempt, now);
         await UpdateAsync(FailedSql, delivery, [now, (object?)status ?? DBNull.Value, error, (object?)next ?? DBNull.Value], cancellationToken);
+        metrics.WebhookTried(next is null ? "given_up" : "failed");
         log.LogWarning("Delivery of {Event} to {Endpoint} of {Tenant} failed ({Error}); {Next}", delivery.EventId, delivery.EndpointId, delivery.TenantId, error,
             next is null ? "given up" : $"next try at {next:O}");
     }
