@@ -429,8 +429,9 @@ of_ceiling() { # a scenario's requests/s as a share of the JWT ceiling's, when t
   [ -n "$ceiling" ] || { echo "-"; return; }
   awk -v r="$1" -v c="$(field "$ceiling" rps)" 'BEGIN { printf "%.0f%%", (c > 0 ? 100 * r / c : 0) }'
 }
-api_log_errors="$(tail -n +"$(( api_log_start + 1 ))" "$api_log" 2>/dev/null | grep -cE '^(fail|crit): ' || true)"
-api_log_warnings="$(tail -n +"$(( api_log_start + 1 ))" "$api_log" 2>/dev/null | grep -cE '^warn: ' || true)"
+# Production logs are JSON lines ("LogLevel":"Error"); a host run with Telemetry__LogFormat=text writes "fail: ".
+api_log_errors="$(tail -n +"$(( api_log_start + 1 ))" "$api_log" 2>/dev/null | grep -cE '^(fail|crit): |"LogLevel":"(Error|Critical)"' || true)"
+api_log_warnings="$(tail -n +"$(( api_log_start + 1 ))" "$api_log" 2>/dev/null | grep -cE '^warn: |"LogLevel":"Warning"' || true)"
 summary="$RAW/summary.txt"
 {
   echo "TenantQuota benchmark $BENCH_RUN_ID"

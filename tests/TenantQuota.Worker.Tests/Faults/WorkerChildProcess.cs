@@ -86,6 +86,7 @@ public sealed partial class WorkerChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    // The log is JSON in Production ("Message":"Now listening on: http://…"): the address ends at a quote or a space.
+    [GeneratedRegex(@"Now listening on: (http://[^\s""]+)")]
     private static partial Regex ListeningOn();
 }
