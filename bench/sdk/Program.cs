@@ -24,14 +24,15 @@ var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency };
 var options = new TenantQuotaClientOptions { BaseAddress = api, Issuer = issuer, ClientId = clientId, ClientSecret = secret };
 var sdk = TenantQuotaClient.Create(new HttpClient(handler, disposeHandler: false), options);
 var raw = new HttpClient(handler, disposeHandler: false) { BaseAddress = api };
-var token = await new AccessTokens(raw, options).GetAsync(CancellationToken.None);
-raw.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+var rawTokens = new AccessTokens(raw, options); // a hand-written caller caches its token too; this one is renewed before it expires
 
 async Task<bool> RawCheck(int i)
 {
     using var content = new StringContent($"{{\"subjectId\":\"bench-user-{i % Subjects}\",\"operationClass\":\"summaries\",\"quantity\":1}}",
         Encoding.UTF8, "application/json");
-    using var response = await raw.PostAsync("v1/entitlements/check", content);
+    using var request = new HttpRequestMessage(HttpMethod.Post, "v1/entitlements/check") { Content = content };
+    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await rawTokens.GetAsync(CancellationToken.None));
+    using var response = await raw.SendAsync(request);
     response.EnsureSuccessStatusCode();
     using var answer = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());
     return answer.RootElement.GetProperty("allowed").GetBoolean();

@@ -29,6 +29,26 @@ internal sealed partial class JournalReplayer(TenantQuotaClient client, TenantQu
         }
     }
 
+    /// <summary>One last pass as the host stops (within its shutdown time), so a journal kept in memory is not lost when it need not be.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (client.Journal.Count == 0) return;
+        try
+        {
+            if (await client.ReplayJournalAsync(cancellationToken) is { } pass)
+                Replayed(pass.Recorded, pass.AlreadyRecorded, pass.Refused, pass.Rejected, pass.Expired, pass.Left);
+        }
+        catch (OperationCanceledException)
+        {
+            // Out of shutdown time: what is left stays journaled (in the file, when there is one).
+        }
+        catch (Exception e)
+        {
+            ReplayFailed(e);
+        }
+    }
+
     [LoggerMessage(LogLevel.Information, "Outage journal replayed: {Recorded} recorded, {AlreadyRecorded} already recorded, {Refused} refused (over-granted during the outage), {Rejected} rejected, {Expired} expired, {Left} left")]
     private partial void Replayed(int recorded, int alreadyRecorded, int refused, int rejected, int expired, int left);
 

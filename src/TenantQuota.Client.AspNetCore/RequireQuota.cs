@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,8 +12,9 @@ public static class RequireQuotaExtensions
     /// Consumes <paramref name="quantity"/> of <paramref name="operationClass"/> for the request's subject before the
     /// handler runs. A denial answers 429 problem+json with the user-facing copy (title, detail, when it resets, what an
     /// upgrade unlocks) and the handler never runs; TenantQuota out of reach with the class failing closed answers 503.
-    /// The handler finds the answer with <see cref="QuotaDecisionOf"/>. A request carrying an Idempotency-Key header is
-    /// counted once however often it is sent.
+    /// The handler finds the answer with <see cref="QuotaDecisionOf"/>. Each request is one consume (its key is kept
+    /// across the client's own retries): a caller's Idempotency-Key header is not honoured, since the handler would run
+    /// again for a replayed key and that use would go uncounted.
     /// </summary>
     public static TBuilder RequireQuota<TBuilder>(this TBuilder builder, string operationClass, long quantity = 1) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(new RequireQuotaFilter(operationClass, quantity));
@@ -25,16 +25,18 @@ public static class RequireQuotaExtensions
 
 internal sealed class RequireQuotaFilter(string operationClass, long quantity) : IEndpointFilter
 {
+    private const string Problems = "https://docs.tenantquota.dev/problems/";
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var subject = http.RequestServices.GetRequiredService<TenantQuotaEndpointOptions>().SubjectOf(http);
         if (string.IsNullOrEmpty(subject))
-            return TypedResults.Problem("This endpoint is metered per user and the request names none.", statusCode: StatusCodes.Status401Unauthorized,
-                title: "Who is asking?");
-        var decision = await http.RequestServices.GetRequiredService<TenantQuotaClient>().ConsumeAsync(
-            new QuotaRequest(subject, operationClass, quantity, KeyOf(http, subject)) { Language = http.Request.Headers.AcceptLanguage.ToString() },
-            http.RequestAborted);
+            return TypedResults.Problem("This endpoint is metered per user and the request names none: sign in first.",
+                statusCode: StatusCodes.Status401Unauthorized, title: "Who is asking?", type: Problems + "no-subject");
+        var client = http.RequestServices.GetRequiredService<TenantQuotaClient>();
+        var decision = await client.ConsumeAsync(
+            new QuotaRequest(subject, operationClass, quantity) { Language = http.Request.Headers.AcceptLanguage.ToString() }, http.RequestAborted);
         http.Features.Set(decision);
         if (decision.Allowed) return await next(context);
 
@@ -46,23 +48,20 @@ internal sealed class RequireQuotaFilter(string operationClass, long quantity) :
         };
         if (decision.Offline)
         {
-            http.Response.Headers.RetryAfter = "30";
+            // TenantQuota may be asked again once the circuit's break is over.
+            http.Response.Headers.RetryAfter = Seconds(client.Breaker.BreakDuration);
             return TypedResults.Problem(message?.Body, statusCode: StatusCodes.Status503ServiceUnavailable, title: message?.Title,
-                type: "https://docs.tenantquota.dev/problems/quota-service-unavailable", extensions: extensions);
+                type: Problems + "quota-service-unavailable", extensions: extensions);
         }
-        extensions["resetsAt"] = decision.ResetsAt;
-        var untilReset = decision.ResetsAt - DateTime.UtcNow;
-        if (untilReset > TimeSpan.Zero) http.Response.Headers.RetryAfter = Math.Ceiling(untilReset.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Retry-After only where waiting helps: the limit that refused resets then. A refused model or an anomaly hold does not pass with time.
+        var limiting = decision.Levels.FirstOrDefault(l => l.Level == decision.LimitingLevel);
+        var resetsAt = limiting?.ResetsAt ?? decision.ResetsAt;
+        extensions["resetsAt"] = resetsAt;
+        if (decision.Reason is null or "limit" or "priority" && resetsAt - DateTime.UtcNow is { } wait && wait > TimeSpan.Zero)
+            http.Response.Headers.RetryAfter = Seconds(wait);
         return TypedResults.Problem(message?.Body, statusCode: StatusCodes.Status429TooManyRequests, title: message?.Title ?? "Quota reached",
-            type: "https://docs.tenantquota.dev/problems/quota-exceeded", extensions: extensions);
+            type: Problems + "quota-exceeded", extensions: extensions);
     }
 
-    /// <summary>
-    /// The caller's Idempotency-Key made unique to this subject and class (another user's equal key is another consume),
-    /// or none: a fresh key per request.
-    /// </summary>
-    private string? KeyOf(HttpContext http, string subject) =>
-        http.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } key
-            ? "rq-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{operationClass}\n{subject}\n{key}")))
-            : null;
+    private static string Seconds(TimeSpan wait) => Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 }

@@ -18,6 +18,8 @@ public sealed class TenantQuotaEndpointOptions
 /// <summary>Registering TenantQuota in a back end: <c>builder.Services.AddTenantQuota(builder.Configuration.GetSection("TenantQuota"))</c>.</summary>
 public static class TenantQuotaServices
 {
+    private const string HttpClientKey = "TenantQuota";
+
     /// <summary>
     /// A <see cref="TenantQuotaClient"/> for the whole application, configured from <paramref name="section"/> (BaseAddress,
     /// Issuer, ClientId, ClientSecret, and optionally FailureModes, DefaultFailureMode, JournalPath … as in
@@ -38,13 +40,15 @@ public static class TenantQuotaServices
     /// <summary>The same with options built in code.</summary>
     public static IServiceCollection AddTenantQuota(this IServiceCollection services, TenantQuotaClientOptions options, Action<TenantQuotaEndpointOptions>? configure = null)
     {
+        options.Validate();
         var endpoints = new TenantQuotaEndpointOptions();
         configure?.Invoke(endpoints);
+        if (endpoints.ReplayInterval <= TimeSpan.Zero) throw new ArgumentException("TenantQuota ReplayInterval must be positive.", nameof(configure));
         services.AddSingleton(endpoints);
-        services.AddSingleton(provider => TenantQuotaClient.Create(
-            // One pooled client for the application; connections are renewed so DNS changes are seen.
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
-            options, provider.GetService<TimeProvider>()));
+        // One pooled HttpClient for the application (connections renewed, so DNS changes are seen), the container's to dispose.
+        services.AddKeyedSingleton(HttpClientKey, (_, _) =>
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
+        services.AddSingleton(provider => TenantQuotaClient.Create(provider.GetRequiredKeyedService<HttpClient>(HttpClientKey), options, provider.GetService<TimeProvider>()));
         services.AddHostedService<JournalReplayer>();
         return services;
     }

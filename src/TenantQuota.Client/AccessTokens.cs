@@ -14,7 +14,7 @@ public sealed class AccessTokens(HttpClient http, TenantQuotaClientOptions optio
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly SemaphoreSlim _refresh = new(1, 1);
-    private (string Token, DateTimeOffset RefreshAt)? _current;
+    private CachedToken? _current; // a reference, so a reader outside the lock sees a whole token or none
     private Uri? _tokenEndpoint;
 
     /// <summary>How many tokens this cache has asked the issuer for.</summary>
@@ -22,7 +22,7 @@ public sealed class AccessTokens(HttpClient http, TenantQuotaClientOptions optio
 
     public async ValueTask<string> GetAsync(CancellationToken cancellationToken)
     {
-        if (_current is { } current && _clock.GetUtcNow() < current.RefreshAt) return current.Token;
+        if (Volatile.Read(ref _current) is { } current && _clock.GetUtcNow() < current.RefreshAt) return current.Token;
         await _refresh.WaitAsync(cancellationToken);
         try
         {
@@ -30,7 +30,7 @@ public sealed class AccessTokens(HttpClient http, TenantQuotaClientOptions optio
             if (_current is { } fresh && _clock.GetUtcNow() < fresh.RefreshAt) return fresh.Token;
             var answer = await RequestAsync(cancellationToken);
             Issued++;
-            _current = (answer.AccessToken, _clock.GetUtcNow() + TimeSpan.FromSeconds(answer.ExpiresIn) - options.RefreshBefore);
+            Volatile.Write(ref _current, new CachedToken(answer.AccessToken, _clock.GetUtcNow() + TimeSpan.FromSeconds(answer.ExpiresIn) - options.RefreshBefore));
             return answer.AccessToken;
         }
         finally
@@ -38,6 +38,17 @@ public sealed class AccessTokens(HttpClient http, TenantQuotaClientOptions optio
             _refresh.Release();
         }
     }
+
+    /// <summary>
+    /// TenantQuota refused <paramref name="token"/> (401: the issuer's keys rotated, the client was revoked): the next
+    /// caller asks the issuer again. A newer token already in the cache stays.
+    /// </summary>
+    public void Forget(string token)
+    {
+        if (Volatile.Read(ref _current) is { } current && current.Token == token) Interlocked.CompareExchange(ref _current, null, current);
+    }
+
+    private sealed record CachedToken(string Token, DateTimeOffset RefreshAt);
 
     private async Task<TokenAnswer> RequestAsync(CancellationToken cancellationToken)
     {

@@ -26,6 +26,9 @@ public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimePr
 
     public CircuitState State { get; private set; } = CircuitState.Closed;
 
+    /// <summary>How long an open circuit stays open before a probe.</summary>
+    public TimeSpan BreakDuration => breakFor;
+
     /// <summary>Whether a call may go out now; when the break is over, the caller that asks first becomes the probe.</summary>
     public bool TryEnter()
     {
@@ -47,7 +50,7 @@ public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimePr
         }
     }
 
-    /// <summary>TenantQuota answered (any answer but a 5xx): the service is there.</summary>
+    /// <summary>TenantQuota answered (2xx, or 429: it is there and pacing us).</summary>
     public void Succeeded()
     {
         lock (_gate)
@@ -63,7 +66,8 @@ public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimePr
         lock (_gate)
         {
             _failures++;
-            if (State == CircuitState.HalfOpen || _failures >= failuresToOpen)
+            // A late failure of a try sent before the circuit opened does not lengthen the break.
+            if (State == CircuitState.HalfOpen || State == CircuitState.Closed && _failures >= failuresToOpen)
             {
                 State = CircuitState.Open;
                 _openedAt = clock.GetUtcNow();

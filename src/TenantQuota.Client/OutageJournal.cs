@@ -9,25 +9,32 @@ public sealed record JournalEntry(QuotaRequest Request, DateTimeOffset Journaled
 /// The consumes a fail-open class allowed during an outage, oldest first, waiting for
 /// <see cref="TenantQuotaClient.ReplayJournalAsync"/> to send them again with their original idempotency keys. Bounded: at
 /// most <c>capacity</c> entries and <c>perSubject</c> per subject, past which a fail-open class denies too (that is what
-/// bounds an outage's over-grant). With a <c>path</c> the entries are also kept in a JSON-lines file, so a restart
-/// during an outage loses none; the file belongs to one process.
+/// bounds an outage's over-grant). With a <c>path</c> the entries are also kept in a JSON-lines file, each written and
+/// flushed to disk before its caller is told "allowed", so a restart during an outage loses none; the file belongs to one
+/// process, and is opened (its folder created) when the journal is, so a bad path fails at start, not during an outage.
 /// </summary>
-public sealed class OutageJournal
+public sealed class OutageJournal : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Lock _gate = new();
     private readonly List<JournalEntry> _entries = [];
+    private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _perSubjectCount = new(StringComparer.Ordinal);
     private readonly int _capacity;
     private readonly int _perSubject;
     private readonly string? _path;
+    private FileStream? _file;
 
     public OutageJournal(int capacity, int perSubject, string? path = null)
     {
         _capacity = capacity;
         _perSubject = perSubject;
-        _path = path;
-        if (path is not null && File.Exists(path)) Load(path);
+        _path = path is null ? null : Path.GetFullPath(path);
+        if (_path is null) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        if (File.Exists(_path)) Load(_path);
+        // Rewritten whole at start: a line torn by a crash is gone before anything is appended after it.
+        Rewrite();
     }
 
     public int Count
@@ -35,20 +42,30 @@ public sealed class OutageJournal
         get { lock (_gate) return _entries.Count; }
     }
 
-    /// <summary>Keeps the consume unless the journal or the subject's share of it is full.</summary>
-    public bool TryAdd(QuotaRequest request, DateTimeOffset at)
+    /// <summary>
+    /// Keeps the consume unless the journal or the subject's share of it is full, or the file cannot be written (then
+    /// the consume is not allowed: an allowed consume is never only in memory when there is a file). A key already in
+    /// the journal is kept once (true: it is journaled).
+    /// </summary>
+    internal bool TryAdd(QuotaRequest request, DateTimeOffset at)
     {
         var entry = new JournalEntry(request, at);
         lock (_gate)
         {
+            if (request.IdempotencyKey is { } key && _keys.Contains(key)) return true;
             if (_entries.Count >= _capacity || _perSubjectCount.GetValueOrDefault(request.SubjectId) >= _perSubject) return false;
-            if (_path is not null)
+            if (_file is not null)
             {
-                // Written through before the caller is told "allowed": an allowed consume is never only in memory.
-                using var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
-                file.Write(JsonSerializer.SerializeToUtf8Bytes(entry, Json));
-                file.WriteByte((byte)'\n');
-                file.Flush(flushToDisk: true);
+                try
+                {
+                    _file.Write(JsonSerializer.SerializeToUtf8Bytes(entry, Json));
+                    _file.WriteByte((byte)'\n');
+                    _file.Flush(flushToDisk: true);
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
             }
             Keep(entry);
             return true;
@@ -62,31 +79,46 @@ public sealed class OutageJournal
     }
 
     /// <summary>Forgets entries that were answered (or cannot be); the file is rewritten once for all of them.</summary>
-    public void Remove(IReadOnlyCollection<JournalEntry> done)
+    internal void Remove(IReadOnlyCollection<JournalEntry> done)
     {
         if (done.Count == 0) return;
         var gone = done.ToHashSet();
         lock (_gate)
         {
             _entries.RemoveAll(gone.Contains);
+            _keys.Clear();
             _perSubjectCount.Clear();
             foreach (var entry in _entries) Tally(entry);
-            if (_path is null) return;
-            var next = _path + ".next";
-            File.WriteAllLines(next, _entries.Select(e => JsonSerializer.Serialize(e, Json)));
-            File.Move(next, _path, overwrite: true);
+            if (_path is not null) Rewrite();
         }
+    }
+
+    /// <summary>The file holds exactly the entries: written beside it, flushed to disk, then moved over it; appends go on from there.</summary>
+    private void Rewrite()
+    {
+        _file?.Dispose();
+        var next = _path + ".next";
+        using (var file = new FileStream(next, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            foreach (var entry in _entries)
+            {
+                file.Write(JsonSerializer.SerializeToUtf8Bytes(entry, Json));
+                file.WriteByte((byte)'\n');
+            }
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(next, _path!, overwrite: true);
+        _file = new FileStream(_path!, FileMode.Append, FileAccess.Write, FileShare.Read);
     }
 
     private void Load(string path)
     {
-        var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in File.ReadLines(path))
         {
             JournalEntry? entry;
             try { entry = JsonSerializer.Deserialize<JournalEntry>(line, Json); }
             catch (JsonException) { continue; } // a line torn by a crash mid-write: its caller was never told "allowed"
-            if (entry?.Request.IdempotencyKey is { } key && keys.Add(key)) Keep(entry);
+            if (entry?.Request.IdempotencyKey is { } key && !_keys.Contains(key)) Keep(entry);
         }
     }
 
@@ -96,6 +128,14 @@ public sealed class OutageJournal
         Tally(entry);
     }
 
-    private void Tally(JournalEntry entry) =>
+    private void Tally(JournalEntry entry)
+    {
+        if (entry.Request.IdempotencyKey is { } key) _keys.Add(key);
         _perSubjectCount[entry.Request.SubjectId] = _perSubjectCount.GetValueOrDefault(entry.Request.SubjectId) + 1;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _file?.Dispose();
+    }
 }

@@ -11,7 +11,7 @@ namespace TenantQuota.Client;
 /// When TenantQuota cannot be reached, check and consume answer by the class's <see cref="FailureMode"/>
 /// (docs/failure-policy.md); the other calls throw <see cref="TenantQuotaUnavailableException"/>.
 /// </summary>
-public sealed class TenantQuotaClient
+public sealed class TenantQuotaClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -29,6 +29,7 @@ public sealed class TenantQuotaClient
         _http = http;
         _tokens = tokens;
         _options = options;
+        options.Validate();
         _clock = clock ?? TimeProvider.System;
         Breaker = new CircuitBreaker(options.BreakAfterFailures, options.BreakDuration, _clock);
         Journal = new OutageJournal(options.JournalCapacity, options.JournalCapacityPerSubject, options.JournalPath);
@@ -37,7 +38,8 @@ public sealed class TenantQuotaClient
     /// <summary>A client over <paramref name="http"/> (its BaseAddress is set from <paramref name="options"/>).</summary>
     public static TenantQuotaClient Create(HttpClient http, TenantQuotaClientOptions options, TimeProvider? clock = null)
     {
-        http.BaseAddress = options.BaseAddress;
+        // With a path (https://example/quota), the calls' relative paths go below it, not beside it.
+        http.BaseAddress = options.BaseAddress.AbsoluteUri.EndsWith('/') ? options.BaseAddress : new Uri(options.BaseAddress.AbsoluteUri + "/");
         return new TenantQuotaClient(http, new AccessTokens(http, options, clock), options, clock);
     }
 
@@ -96,8 +98,10 @@ public sealed class TenantQuotaClient
 
     /// <summary>
     /// Sends the journaled consumes again, oldest first, each with its original key, so one the service recorded before
-    /// its answer was lost is answered as a duplicate instead of counted twice. Stops at the first that cannot be
-    /// delivered and keeps it and the rest; one pass at a time (a second caller meanwhile gets null).
+    /// its answer was lost is answered as a duplicate instead of counted twice. An entry is dropped only when TenantQuota
+    /// answered it (recorded, a duplicate, a denial) or refused the request itself (400, 404, 409, 413, 422: it never
+    /// will accept it); anything else (unreachable, 401/403, the issuer refusing) stops the pass and keeps it and the
+    /// rest. One pass at a time (a second caller meanwhile gets null).
     /// </summary>
     public async Task<JournalReplay?> ReplayJournalAsync(CancellationToken cancellationToken = default)
     {
@@ -123,13 +127,13 @@ public sealed class TenantQuotaClient
                         else if (answer.Duplicate) already++;
                         else recorded++;
                     }
-                    catch (TenantQuotaUnavailableException)
+                    catch (TenantQuotaException e) when (e is not TenantQuotaUnavailableException && e.Status is 400 or 404 or 409 or 413 or 422)
                     {
-                        break;
+                        rejected++;
                     }
                     catch (TenantQuotaException)
                     {
-                        rejected++;
+                        break;
                     }
                     done.Add(entry);
                 }
@@ -150,23 +154,27 @@ public sealed class TenantQuotaClient
         request.IdempotencyKey is null ? request with { IdempotencyKey = Guid.NewGuid().ToString("N") } : request;
 
     /// <summary>
-    /// One call, tried again on 429, 503 and network errors with the same body (so the same idempotency key: a consume whose
-    /// answer was lost is answered again, not charged again), never on another refusal. Every try passes the circuit
-    /// breaker and reports to it.
+    /// One call, tried again on 429, 502, 503, 504 and network errors with the same body (so the same idempotency key: a
+    /// consume whose answer was lost is answered again, not charged again), never on another refusal but one: a 401 is
+    /// tried once more with a new token (the cached one may predate a key rotation). Every try passes the circuit
+    /// breaker; no connection, a timeout or a 5xx counts against it, a 2xx or 429 for it, another 4xx neither.
     /// </summary>
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
+        var renewedToken = false;
         for (var attempt = 1; ; attempt++)
         {
             if (!Breaker.TryEnter())
                 throw new TenantQuotaUnavailableException($"{method} /{path} not sent: the circuit is open after repeated failures.");
             HttpResponseMessage response;
+            string token;
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.RequestTimeout);
                 using var message = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: Json) };
-                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _tokens.GetAsync(timeout.Token));
+                token = await _tokens.GetAsync(timeout.Token);
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 if (body is QuotaRequest { Language: { Length: > 0 } language }) message.Headers.TryAddWithoutValidation("Accept-Language", language);
                 response = await _http.SendAsync(message, timeout.Token);
             }
@@ -185,8 +193,16 @@ public sealed class TenantQuotaClient
             {
                 var status = (int)response.StatusCode;
                 if (status >= 500) Breaker.Failed();
-                else Breaker.Succeeded();
-                if (status is 429 or 503 && attempt < _options.MaxAttempts && Backoff(attempt, RetryAfter(response)) is var wait && wait <= _options.MaxRetryDelay)
+                else if (status is < 300 or 429) Breaker.Succeeded();
+                if (status == 401 && !renewedToken)
+                {
+                    renewedToken = true;
+                    _tokens.Forget(token);
+                    attempt--;
+                    continue;
+                }
+                if (status is 429 or 502 or 503 or 504 && attempt < _options.MaxAttempts
+                    && Backoff(attempt, RetryAfter(response)) is var wait && wait <= _options.MaxRetryDelay)
                 {
                     await Task.Delay(wait, cancellationToken);
                     continue;
@@ -214,5 +230,12 @@ public sealed class TenantQuotaClient
                 (int)response.StatusCode);
         return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
                ?? throw new TenantQuotaException($"{method} /{path} answered an empty body.", (int)response.StatusCode);
+    }
+
+    /// <summary>Closes the journal's file and the client's locks; the HttpClient is the caller's (or the container's) to dispose.</summary>
+    public void Dispose()
+    {
+        Journal.Dispose();
+        _replaying.Dispose();
     }
 }

@@ -36,8 +36,8 @@ public sealed record TenantQuotaClientOptions
     /// <summary>What check and consume answer for a class not named in <see cref="FailureModes"/> when TenantQuota cannot be reached.</summary>
     public FailureMode DefaultFailureMode { get; init; } = FailureMode.Closed;
 
-    /// <summary>The failure mode of each operation class that differs from <see cref="DefaultFailureMode"/>.</summary>
-    public IDictionary<string, FailureMode> FailureModes { get; init; } = new Dictionary<string, FailureMode>(StringComparer.Ordinal);
+    /// <summary>The failure mode of each operation class that differs from <see cref="DefaultFailureMode"/> (names compared ignoring case, as configuration keys are).</summary>
+    public IDictionary<string, FailureMode> FailureModes { get; init; } = new Dictionary<string, FailureMode>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Failed tries in a row (network, timeout, 5xx) after which the circuit opens and calls stop going out.</summary>
     public int BreakAfterFailures { get; init; } = 5;
@@ -62,7 +62,34 @@ public sealed record TenantQuotaClientOptions
         "We can't confirm your plan's allowance right now. Please try again in a minute.", null);
 
     /// <summary>The failure mode of <paramref name="operationClass"/>.</summary>
-    public FailureMode FailureModeOf(string operationClass) => FailureModes.TryGetValue(operationClass, out var mode) ? mode : DefaultFailureMode;
+    public FailureMode FailureModeOf(string operationClass) =>
+        FailureModes.FirstOrDefault(m => string.Equals(m.Key, operationClass, StringComparison.OrdinalIgnoreCase)) is { Key: not null } found ? found.Value : DefaultFailureMode;
+
+    /// <summary>Throws, naming the setting, when one cannot work (the client checks this when it is made).</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string setting, string rule)
+        {
+            if (!ok) throw new ArgumentException($"TenantQuota client setting {setting} {rule}.", setting);
+        }
+        Require(BaseAddress is { IsAbsoluteUri: true }, nameof(BaseAddress), "must be an absolute URL");
+        Require(Issuer is { IsAbsoluteUri: true }, nameof(Issuer), "must be an absolute URL");
+        Require(!string.IsNullOrEmpty(ClientId) && !string.IsNullOrEmpty(ClientSecret), $"{nameof(ClientId)}/{nameof(ClientSecret)}", "must be set");
+        Require(MaxAttempts >= 1, nameof(MaxAttempts), "must be at least 1");
+        Require(RequestTimeout > TimeSpan.Zero, nameof(RequestTimeout), "must be positive");
+        Require(RetryBaseDelay >= TimeSpan.Zero && MaxRetryDelay >= TimeSpan.Zero, $"{nameof(RetryBaseDelay)}/{nameof(MaxRetryDelay)}", "must not be negative");
+        Require(BreakAfterFailures >= 1, nameof(BreakAfterFailures), "must be at least 1");
+        Require(BreakDuration > TimeSpan.Zero, nameof(BreakDuration), "must be positive");
+        Require(JournalCapacity >= 0 && JournalCapacityPerSubject >= 0, $"{nameof(JournalCapacity)}/{nameof(JournalCapacityPerSubject)}", "must not be negative");
+        Require(JournalMaxAge > TimeSpan.Zero, nameof(JournalMaxAge), "must be positive");
+    }
+
+    /// <summary>What ToString shows: never the secret (options end up in logs).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"BaseAddress = {BaseAddress}, Issuer = {Issuer}, ClientId = {ClientId}, DefaultFailureMode = {DefaultFailureMode}");
+        return true;
+    }
 }
 
 /// <summary>What check and consume answer when TenantQuota cannot be reached (docs/failure-policy.md).</summary>

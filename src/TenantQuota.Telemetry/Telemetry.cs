@@ -20,7 +20,8 @@ namespace TenantQuota.Telemetry;
 /// <item>metrics always: ASP.NET Core, HttpClient, the runtime, Npgsql, MassTransit and the host's own meters, as
 /// Prometheus text at <c>/metrics</c> (loopback callers only, or anyone presenting <c>Telemetry:MetricsKey</c> as a
 /// bearer), and over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set;</item>
-/// <item>traces only when they have somewhere to go (that endpoint, or <c>Telemetry:Traces</c>): HTTP in and out, the
+/// <item>traces only when they have somewhere to go (that endpoint or <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>, or
+/// <c>Telemetry:Traces</c>): HTTP in and out, the
 /// database, the broker and the host's own sources, sampled at <c>Telemetry:TraceSampleRatio</c> of new traces
 /// (1 by default), following the caller's decision when it sent one. Nothing listens otherwise, so an untraced
 /// hot path pays nothing for it;</item>
@@ -35,6 +36,9 @@ public static class Telemetry
     {
         var configuration = builder.Configuration;
         var otlp = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        // A collector for one signal only (e.g. Jaeger, which takes traces and not metrics) is named per signal.
+        var metricsEndpoint = configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] is { Length: > 0 } m ? new Uri(m) : null;
+        var tracesEndpoint = configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] is { Length: > 0 } t ? new Uri(t) : null;
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(metrics =>
@@ -42,16 +46,16 @@ public static class Telemetry
                 metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation()
                     .AddMeter("Npgsql", "MassTransit").AddMeter(meters)
                     .AddPrometheusExporter();
-                if (otlp) metrics.AddOtlpExporter();
+                if (otlp || metricsEndpoint is not null) metrics.AddOtlpExporter(exporter => exporter.Endpoint = metricsEndpoint ?? exporter.Endpoint);
             });
-        if (otlp || configuration.GetValue("Telemetry:Traces", false))
+        if (otlp || tracesEndpoint is not null || configuration.GetValue("Telemetry:Traces", false))
             telemetry.WithTracing(tracing =>
             {
                 tracing.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(configuration.GetValue("Telemetry:TraceSampleRatio", 1.0))))
                     .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = http => !IsOperational(http.Request.Path))
                     .AddHttpClientInstrumentation()
                     .AddSource("Npgsql", "MassTransit").AddSource(activitySources);
-                if (otlp) tracing.AddOtlpExporter();
+                if (otlp || tracesEndpoint is not null) tracing.AddOtlpExporter(exporter => exporter.Endpoint = tracesEndpoint ?? exporter.Endpoint);
             });
 
         if (builder.Environment.IsProduction() && configuration["Telemetry:LogFormat"] is null or "json")
@@ -70,7 +74,8 @@ public static class Telemetry
         var key = app.Configuration["Telemetry:MetricsKey"];
         app.Use(async (http, next) =>
         {
-            if (http.Request.Path.Equals(MetricsPath, StringComparison.Ordinal) && !MayScrape(http.Connection.RemoteIpAddress, http.Request.Headers.Authorization, key))
+            // As routing matches it: any case, with or without a trailing slash.
+            if (http.Request.Path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase) && !MayScrape(http.Connection.RemoteIpAddress, http.Request.Headers.Authorization, key))
             {
                 http.Response.StatusCode = StatusCodes.Status403Forbidden;
                 await http.Response.WriteAsJsonAsync(new

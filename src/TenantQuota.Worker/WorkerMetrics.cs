@@ -36,7 +36,7 @@ public sealed class WorkerMetrics : IDisposable
         _batchSize = _meter.CreateHistogram("tenantquota.billing.outbox.batch.size", "{row}", "Outbox rows published by one claim-publish-mark transaction",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] });
         _outboxLag = _meter.CreateHistogram("tenantquota.billing.outbox.lag", "s",
-            "From a billable consume's commit to its overage message confirmed by RabbitMQ",
+            "From the usage's time (a consume's commit; for a committed reservation, when it was reserved) to its overage message confirmed by RabbitMQ",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600] });
         _webhookDeliveries = _meter.CreateCounter<long>("tenantquota.webhooks.deliveries", "{try}",
             "Webhook delivery tries by result: delivered (2xx), failed (to be retried) or given_up");
@@ -46,10 +46,10 @@ public sealed class WorkerMetrics : IDisposable
 
     public void Dispatched(int count) => _dispatched.Add(count);
 
-    /// <summary>A published batch: its size, and how long each row waited since its consume.</summary>
-    public void Published(IEnumerable<TimeSpan> waited, int count)
+    /// <summary>A published batch: its size, and how long each row waited since its usage.</summary>
+    public void Published(IReadOnlyCollection<TimeSpan> waited)
     {
-        _batchSize.Record(count);
+        _batchSize.Record(waited.Count);
         foreach (var wait in waited) _outboxLag.Record(Math.Max(0, wait.TotalSeconds));
     }
 

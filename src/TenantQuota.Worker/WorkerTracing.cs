@@ -17,7 +17,7 @@ public static class WorkerTracing
     /// part of that request's trace. None when tracing is off; a root span when the row kept no trace.
     /// </summary>
     public static Activity? ContinueFrom(string name, ActivityKind kind, string? traceParent) =>
-        traceParent is not null && ActivityContext.TryParse(traceParent, null, out var parent)
+        traceParent is not null && ActivityContext.TryParse(traceParent, null, isRemote: true, out var parent)
             ? Source.StartActivity(name, kind, parent)
             : Source.StartActivity(name, kind);
 }

@@ -86,11 +86,29 @@ public sealed class MetricsTests(ApiHostFixture fixture) : IClassFixture<ApiHost
 
         using var refused = await anonymous.GetAsync("/metrics");
         using var refusedWrong = await wrong.GetAsync("/metrics");
+        using var refusedUpper = await anonymous.GetAsync("/METRICS"); // routing would match these two
+        using var refusedSlash = await anonymous.GetAsync("/metrics/");
         using var served = await scraper.GetAsync("/metrics");
 
         Assert.Equal((HttpStatusCode.Forbidden, "application/problem+json"), (refused.StatusCode, refused.Content.Headers.ContentType?.MediaType));
-        Assert.Equal(HttpStatusCode.Forbidden, refusedWrong.StatusCode);
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden),
+            (refusedWrong.StatusCode, refusedUpper.StatusCode, refusedSlash.StatusCode));
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+    }
+
+    [Fact]
+    public async Task Traces_sent_to_a_collector_that_is_not_there_cost_the_answers_nothing()
+    {
+        await using var host = new ApiHost(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "", ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "http://127.0.0.1:9", // discard port: nobody listens
+        });
+        var tenant = await host.CreateTenantAsync("free");
+
+        var answer = await host.Client(TestTokens.For(tenant, "quota.consume")).ConsumeAsync(
+            new { subjectId = "ana", operationClass = "summaries", quantity = 1, idempotencyKey = "traced" });
+
+        Assert.Equal((200, true), (answer.Status, answer.Allowed));
     }
 
     [Theory]

@@ -53,4 +53,41 @@ public sealed class OutageJournalTests : IDisposable
             [new JournalEntry(Consume("ana", "1") with { Quantity = 3, Tokens = new TokenCounts(10, 20) }, At), new JournalEntry(Consume("carla", "3"), At.AddSeconds(2))],
             next.Entries());
     }
+
+    [Fact]
+    public void An_entry_appended_after_a_torn_line_is_found_by_the_next_process()
+    {
+        var first = new OutageJournal(capacity: 10, perSubject: 10, _path);
+        first.TryAdd(Consume("ana", "1"), At);
+        first.Dispose();
+        File.AppendAllText(_path, "{\"request\":{\"subjectId\":\"dev\",\"operati"); // the process died mid-write
+
+        var second = new OutageJournal(capacity: 10, perSubject: 10, _path);
+        second.TryAdd(Consume("ben", "2"), At);
+        second.Dispose();
+        var third = new OutageJournal(capacity: 10, perSubject: 10, _path);
+
+        Assert.Equal(["1", "2"], third.Entries().Select(e => e.Request.IdempotencyKey));
+        third.Dispose();
+    }
+
+    [Fact]
+    public void A_key_already_journaled_is_kept_once_and_takes_no_more_room()
+    {
+        var journal = new OutageJournal(capacity: 2, perSubject: 2);
+
+        var added = new[] { journal.TryAdd(Consume("ana", "1"), At), journal.TryAdd(Consume("ana", "1"), At), journal.TryAdd(Consume("ana", "2"), At) };
+
+        Assert.Equal([true, true, true], added);
+        Assert.Equal(["1", "2"], journal.Entries().Select(e => e.Request.IdempotencyKey));
+    }
+
+    [Fact]
+    public void A_journal_file_that_cannot_be_written_fails_when_the_journal_is_made()
+    {
+        var blocked = Path.Combine(_path, "not-a-folder-since-a-file-is-there", "journal.jsonl");
+        File.WriteAllText(_path, "");
+
+        Assert.ThrowsAny<IOException>(() => new OutageJournal(10, 10, blocked));
+    }
 }

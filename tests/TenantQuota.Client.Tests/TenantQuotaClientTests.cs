@@ -160,4 +160,25 @@ public sealed class TenantQuotaClientTests(StackFixture fixture) : IClassFixture
         Assert.Single(network.Bodies); // only the failed try: the replay sent nothing
         Assert.Equal(0L, (await client.UsageAsync("ana")).Classes.Single(c => c.OperationClass == "summaries").Used);
     }
+
+    [Fact]
+    public async Task A_replay_refused_401_keeps_the_journal_and_asks_for_a_new_token_and_a_later_pass_records_it()
+    {
+        var calls = 0;
+        // The consume's try is lost; the first replay meets 401 twice (with the cached token, then with a new one).
+        var network = new FlakyNetwork(3, () => ++calls == 1
+            ? throw new HttpRequestException("connection reset")
+            : new HttpResponseMessage(System.Net.HttpStatusCode.Unauthorized));
+        var (client, tokens, _) = await ClientAsync(network, o => SummariesFailOpen(o) with { MaxAttempts = 1 });
+        await client.ConsumeAsync(new QuotaRequest("ana", "summaries"));
+        var tokensBefore = tokens.Issued;
+
+        var refused = await client.ReplayJournalAsync();
+        var later = await client.ReplayJournalAsync();
+
+        Assert.Equal(new JournalReplay(0, 0, 0, Rejected: 0, 0, Left: 1), refused);
+        Assert.Equal(tokensBefore + 1, tokens.Issued);
+        Assert.Equal(new JournalReplay(Recorded: 1, 0, 0, 0, 0, Left: 0), later);
+        Assert.Equal(1L, (await client.UsageAsync("ana")).Classes.Single(c => c.OperationClass == "summaries").Used);
+    }
 }

@@ -58,4 +58,20 @@ public sealed class LedgerProtocolTests(EmptyDatabase database) : IClassFixture<
             "window_end timestamp with time zone)",
             Assert.Single(signature));
     }
+
+    /// <summary>
+    /// tq_charge and tq_settle took a last parameter in version 3 (the request's traceparent), with a default, and their
+    /// earlier signatures were dropped: processes still passing the earlier arguments call the one function there is.
+    /// </summary>
+    [Fact]
+    public async Task Keeps_one_tq_charge_and_one_tq_settle_whose_trace_parent_may_be_left_out()
+    {
+        var signatures = await database.Column(
+            "SELECT p.proname || '(' || pg_get_function_arguments(p.oid) || ')' FROM pg_proc p WHERE p.proname IN ('tq_charge', 'tq_settle') ORDER BY 1");
+
+        Assert.Equal(2, signatures.Count);
+        Assert.All(signatures, s => Assert.EndsWith(", p_trace_parent text DEFAULT NULL::text)", s));
+        Assert.Equal(18, signatures[0].Split(", p_").Length); // tq_charge: the 17 of version 2, then p_trace_parent
+        Assert.Equal(10, signatures[1].Split(", p_").Length); // tq_settle: the 9 of version 2, then p_trace_parent
+    }
 }

@@ -14,21 +14,32 @@ public sealed class OverageTraceTests(BillingPipeline pipeline, Xunit.Abstractio
 {
     private static readonly ActivitySource BackEnd = new("TenantQuota.Worker.Tests.BackEnd");
 
-    /// <summary>Every span this process finishes while it lives (API and worker both run in this process).</summary>
+    /// <summary>
+    /// The spans of the traces this test's back end starts (API and worker both run in this process); other tests'
+    /// activities are left unsampled, as they would be without this listener.
+    /// </summary>
     private sealed class Spans : IDisposable
     {
         private readonly ActivityListener _listener;
         public ConcurrentQueue<Activity> Finished { get; } = new();
+        private readonly ConcurrentDictionary<ActivityTraceId, bool> _ours = new();
 
         public Spans()
         {
             _listener = new ActivityListener
             {
                 ShouldListenTo = _ => true,
-                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                Sample = (ref ActivityCreationOptions<ActivityContext> o) =>
+                    o.Source == BackEnd ? Ours(o.TraceId) : _ours.ContainsKey(o.Parent.TraceId) ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.None,
                 ActivityStopped = Finished.Enqueue,
             };
             ActivitySource.AddActivityListener(_listener);
+        }
+
+        private ActivitySamplingResult Ours(ActivityTraceId trace)
+        {
+            _ours[trace] = true;
+            return ActivitySamplingResult.AllDataAndRecorded;
         }
 
         public List<Activity> Of(ActivityTraceId trace) => Finished.Where(a => a.TraceId == trace).ToList();

@@ -1,7 +1,7 @@
-using TenantQuota.Api.Hosting;
 using System.Collections.Concurrent;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using TenantQuota.Api.Hosting;
 
 namespace TenantQuota.Api.Auth;
 

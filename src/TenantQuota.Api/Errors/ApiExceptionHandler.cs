@@ -12,7 +12,7 @@ namespace TenantQuota.Api.Errors;
 /// unreachable is a 503 with Retry-After (transient, and a retry with the same key is safe);
 /// anything else unexpected is a 500 without internals.
 /// </summary>
-public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, NpgsqlDataSource database) : IExceptionHandler
 {
     /// <summary>How long a client should wait before retrying after a database outage.</summary>
     public const int RetryAfterSeconds = 5;
@@ -31,6 +31,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             _ when IsDatabaseUnavailable(exception) => DatabaseUnavailable(http, exception),
             _ => null,
         };
+        if (IsConnectionBroken(exception)) ClearPools();
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", http.Request.Method, http.Request.Path);
@@ -63,14 +64,38 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
     private ProblemDetails DatabaseUnavailable(HttpContext http, Exception exception)
     {
         logger.LogWarning(exception, "The database is unavailable for {Method} {Path}", http.Request.Method, http.Request.Path);
-        // The outage broke the idle pooled connections too; dropped now, they cannot each fail one more request after
-        // the database is back. (The identity store uses the global pool, the rest the data source.)
-        http.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
-        NpgsqlConnection.ClearAllPools();
         http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Problem(503, ProblemTypes.ServiceUnavailable, "Temporarily unavailable.",
             $"The quota store cannot be reached right now. Retry after {RetryAfterSeconds} seconds: " +
             "a consume retried with the same idempotency key is counted at most once, whether or not this attempt reached the store.");
+    }
+
+    /// <summary>
+    /// The connection itself broke (the server went away, restarted or refused us): the idle pooled connections are
+    /// broken too. Not a timeout or an exhausted pool: the connections are fine then, and closing them would add
+    /// reconnects to a database that is already slow.
+    /// </summary>
+    private static bool IsConnectionBroken(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException postgres)
+                return postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+                       || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
+            if (e is NpgsqlException && e.InnerException is IOException or System.Net.Sockets.SocketException) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Drops the idle pooled connections (the data source's and the global pool the identity store uses): otherwise,
+    /// once the database is back, each broken one would fail one more request. Only for broken connections, which fail
+    /// fast; while the database is away the pools are empty and this costs nothing.
+    /// </summary>
+    private void ClearPools()
+    {
+        database.Clear();
+        NpgsqlConnection.ClearAllPools();
     }
 
     /// <summary>Turns System.Text.Json's "$.quantity" path into the field name the client sent.</summary>

@@ -1,4 +1,3 @@
-using TenantQuota.Telemetry;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -13,6 +12,7 @@ using TenantQuota.Billing.Reconciliation;
 using TenantQuota.Data;
 using TenantQuota.Data.Governance;
 using TenantQuota.Domain.Matrix;
+using TenantQuota.Telemetry;
 using TenantQuota.Worker.Alerts;
 using TenantQuota.Worker.Analytics;
 using TenantQuota.Worker.Outbox;

@@ -97,7 +97,7 @@ public sealed class OutboxDispatcher(
         await transaction.CommitAsync(cancellationToken);
         metrics.Dispatched(batch.Count);
         var confirmed = DateTimeOffset.UtcNow;
-        metrics.Published(batch.Select(m => confirmed - m.OccurredAt), batch.Count);
+        metrics.Published([.. batch.Select(m => confirmed - m.OccurredAt)]);
         log.LogDebug("Published {Count} overage messages, usage records {First}..{Last}", batch.Count, batch[0].UsageRecordId, batch[^1].UsageRecordId);
         return batch.Count;
     }

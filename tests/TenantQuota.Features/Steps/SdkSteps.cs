@@ -71,10 +71,6 @@ public sealed class SdkSteps
     [When("{string} calls the {string} endpoint")]
     public async Task CallsOnce(string user, string operationClass) => _last = await BackEnd.PostAsync(PathOf(operationClass), user);
 
-    [When("{string} calls the {string} endpoint with the key {string}")]
-    public async Task CallsWithKey(string user, string operationClass, string key) =>
-        _last = await BackEnd.PostAsync(PathOf(operationClass), user, idempotencyKey: key);
-
     [Then("the {string} handler ran {int} times")]
     public void HandlerRan(string operationClass, int times) =>
         Assert.Equal(times, operationClass == "summaries" ? BackEnd.HandlerRuns.Summaries : BackEnd.HandlerRuns.Research);
