@@ -342,8 +342,8 @@ KEY_RUN_ID="$BENCH_RUN_ID"
 SLOW_PROXY_PID=""
 # The API's own decision counters (/metrics, served to loopback; BENCH_METRICS_KEY when the API asks for a key),
 # read before and after the wrk scenarios: they must have moved by at least what wrk saw answered.
-decisions_by_endpoint() { # "check=N consume=M …": tenantquota_decisions_total summed over classes and decisions
-  curl -fsS ${BENCH_METRICS_KEY:+-H "Authorization: Bearer $BENCH_METRICS_KEY"} "$API_URL/metrics" 2>/dev/null \
+decisions_by_endpoint() { # "check=N consume=M …": tenantquota_decisions_total summed over classes and decisions; empty without /metrics
+  { curl -fsS ${BENCH_METRICS_KEY:+-H "Authorization: Bearer $BENCH_METRICS_KEY"} "$API_URL/metrics" 2>/dev/null || true; } \
     | awk '/^tenantquota_decisions_total\{/ { match($0, /endpoint="[^"]*"/); e = substr($0, RSTART + 10, RLENGTH - 11); n[e] += $NF }
            END { for (e in n) printf "%s=%.0f ", e, n[e] }'
 }
