@@ -12,6 +12,8 @@ public sealed record JournalEntry(QuotaRequest Request, DateTimeOffset Journaled
 /// bounds an outage's over-grant). With a <c>path</c> the entries are also kept in a JSON-lines file, each written and
 /// flushed to disk before its caller is told "allowed", so a restart during an outage loses none; the file belongs to one
 /// process, and is opened (its folder created) when the journal is, so a bad path fails at start, not during an outage.
+/// A fail-open reservation is a <em>hold</em> here: it takes its share of the bounds at once, is not replayed, and its
+/// commit turns it into an entry (its release, or its expiry, frees the share). Holds live in memory only.
 /// </summary>
 public sealed class OutageJournal : IDisposable
 {
@@ -20,6 +22,7 @@ public sealed class OutageJournal : IDisposable
     private readonly List<JournalEntry> _entries = [];
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _perSubjectCount = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (QuotaRequest Request, DateTimeOffset ExpiresAt)> _holds = new(StringComparer.Ordinal);
     private readonly int _capacity;
     private readonly int _perSubject;
     private readonly string? _path;
@@ -53,23 +56,83 @@ public sealed class OutageJournal : IDisposable
         lock (_gate)
         {
             if (request.IdempotencyKey is { } key && _keys.Contains(key)) return true;
-            if (_entries.Count >= _capacity || _perSubjectCount.GetValueOrDefault(request.SubjectId) >= _perSubject) return false;
-            if (_file is not null)
-            {
-                try
-                {
-                    _file.Write(JsonSerializer.SerializeToUtf8Bytes(entry, Json));
-                    _file.WriteByte((byte)'\n');
-                    _file.Flush(flushToDisk: true);
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            }
-            Keep(entry);
+            if (Full(request.SubjectId, at)) return false;
+            return Append(entry);
+        }
+    }
+
+    /// <summary>A fail-open reservation: takes its share of the bounds until committed, released or expired.</summary>
+    internal bool TryHold(QuotaRequest request, DateTimeOffset now, DateTimeOffset expiresAt)
+    {
+        lock (_gate)
+        {
+            if (Full(request.SubjectId, now)) return false;
+            _holds[request.IdempotencyKey!] = (request, expiresAt);
+            _perSubjectCount[request.SubjectId] = _perSubjectCount.GetValueOrDefault(request.SubjectId) + 1;
             return true;
         }
+    }
+
+    /// <summary>
+    /// The hold's commit: the consume <paramref name="toConsume"/> makes of it becomes an entry, in the share the hold
+    /// took. Null when there is no such hold (released, expired, or held by another process).
+    /// </summary>
+    internal QuotaRequest? CommitHold(string holdKey, Func<QuotaRequest, QuotaRequest> toConsume, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            PruneHolds(now);
+            if (!_holds.Remove(holdKey, out var hold)) return null;
+            _perSubjectCount[hold.Request.SubjectId]--;
+            var consume = toConsume(hold.Request);
+            return Append(new JournalEntry(consume, now)) ? consume : null;
+        }
+    }
+
+    /// <summary>Frees a hold's share (a release); false when there was none.</summary>
+    internal bool ReleaseHold(string holdKey)
+    {
+        lock (_gate)
+        {
+            if (!_holds.Remove(holdKey, out var hold)) return false;
+            _perSubjectCount[hold.Request.SubjectId]--;
+            return true;
+        }
+    }
+
+    private bool Full(string subjectId, DateTimeOffset now)
+    {
+        PruneHolds(now);
+        return _entries.Count + _holds.Count >= _capacity || _perSubjectCount.GetValueOrDefault(subjectId) >= _perSubject;
+    }
+
+    private void PruneHolds(DateTimeOffset now)
+    {
+        foreach (var (key, hold) in _holds.Where(h => h.Value.ExpiresAt <= now).ToList())
+        {
+            _holds.Remove(key);
+            _perSubjectCount[hold.Request.SubjectId]--;
+        }
+    }
+
+    /// <summary>Written (when there is a file) and kept; false when the file could not be written.</summary>
+    private bool Append(JournalEntry entry)
+    {
+        if (_file is not null)
+        {
+            try
+            {
+                _file.Write(JsonSerializer.SerializeToUtf8Bytes(entry, Json));
+                _file.WriteByte((byte)'\n');
+                _file.Flush(flushToDisk: true);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+        Keep(entry);
+        return true;
     }
 
     /// <summary>The entries as they are now, oldest first.</summary>
@@ -89,6 +152,7 @@ public sealed class OutageJournal : IDisposable
             _keys.Clear();
             _perSubjectCount.Clear();
             foreach (var entry in _entries) Tally(entry);
+            foreach (var (request, _) in _holds.Values) _perSubjectCount[request.SubjectId] = _perSubjectCount.GetValueOrDefault(request.SubjectId) + 1;
             if (_path is not null) Rewrite();
         }
     }

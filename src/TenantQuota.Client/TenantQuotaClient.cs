@@ -8,8 +8,8 @@ namespace TenantQuota.Client;
 /// The TenantQuota API for a back end (API-v1): check, consume, reserve, commit and release, a subject's usage, and view
 /// tokens for the embeddable meter. Each call carries a token from <see cref="AccessTokens"/>; a consume or reserve
 /// without an idempotency key gets one, so the caller can send the same <see cref="QuotaRequest"/> again safely.
-/// When TenantQuota cannot be reached, check and consume answer by the class's <see cref="FailureMode"/>
-/// (docs/failure-policy.md); the other calls throw <see cref="TenantQuotaUnavailableException"/>.
+/// When TenantQuota cannot be reached, check, consume and reserve (with its commit and release) answer by the class's
+/// <see cref="FailureMode"/> (docs/failure-policy.md); the other calls throw <see cref="TenantQuotaUnavailableException"/>.
 /// </summary>
 public sealed class TenantQuotaClient : IDisposable
 {
@@ -79,15 +79,63 @@ public sealed class TenantQuotaClient : IDisposable
         }
     }
 
-    /// <summary>Holds an estimate until <see cref="CommitAsync"/> or <see cref="ReleaseAsync"/> (or its expiry).</summary>
-    public Task<QuotaDecision> ReserveAsync(QuotaRequest request, CancellationToken cancellationToken = default) =>
-        SendAsync<QuotaDecision>(HttpMethod.Post, "v1/entitlements/reserve", Keyed(request), cancellationToken);
+    /// <summary>
+    /// Holds an estimate until <see cref="CommitAsync"/> or <see cref="ReleaseAsync"/> (or its expiry). Unreachable: a
+    /// fail-open class gets a hold of this process's own (<c>offline:…</c>, in the journal's bounds) whose commit is
+    /// journaled as a consume of the actual amount; a fail-closed class is denied.
+    /// </summary>
+    public async Task<QuotaDecision> ReserveAsync(QuotaRequest request, CancellationToken cancellationToken = default)
+    {
+        var keyed = Keyed(request);
+        try
+        {
+            return await SendAsync<QuotaDecision>(HttpMethod.Post, "v1/entitlements/reserve", keyed, cancellationToken);
+        }
+        catch (TenantQuotaUnavailableException)
+        {
+            var now = _clock.GetUtcNow();
+            var expiresAt = now + TimeSpan.FromSeconds(keyed.TtlSeconds ?? DefaultTtlSeconds);
+            var held = _options.FailureModeOf(keyed.OperationClass) == FailureMode.Open && Journal.TryHold(keyed, now, expiresAt);
+            var decision = QuotaDecision.Unreachable(keyed, held, _options.UnavailableMessage);
+            return held ? decision with { ReservationId = OfflinePrefix + keyed.IdempotencyKey, Status = "held", ExpiresAt = expiresAt.UtcDateTime } : decision;
+        }
+    }
 
+    /// <summary>Records the actual amount of a reservation and frees the rest; an offline one is journaled (see <see cref="ReserveAsync"/>).</summary>
     public Task<QuotaDecision> CommitAsync(string reservationId, CommitRequest actual, CancellationToken cancellationToken = default) =>
-        SendAsync<QuotaDecision>(HttpMethod.Post, $"v1/reservations/{Uri.EscapeDataString(reservationId)}/commit", actual, cancellationToken);
+        reservationId.StartsWith(OfflinePrefix, StringComparison.Ordinal)
+            ? Task.FromResult(CommitOffline(reservationId, actual))
+            : SendAsync<QuotaDecision>(HttpMethod.Post, $"v1/reservations/{Uri.EscapeDataString(reservationId)}/commit", actual, cancellationToken);
 
     public Task<JsonElement> ReleaseAsync(string reservationId, CancellationToken cancellationToken = default) =>
-        SendAsync<JsonElement>(HttpMethod.Post, $"v1/reservations/{Uri.EscapeDataString(reservationId)}/release", null, cancellationToken);
+        reservationId.StartsWith(OfflinePrefix, StringComparison.Ordinal)
+            ? Task.FromResult(JsonSerializer.SerializeToElement(new
+            {
+                reservationId, status = Journal.ReleaseHold(reservationId[OfflinePrefix.Length..]) ? "released" : "already_released", offline = true,
+            }, Json))
+            : SendAsync<JsonElement>(HttpMethod.Post, $"v1/reservations/{Uri.EscapeDataString(reservationId)}/release", null, cancellationToken);
+
+    private const string OfflinePrefix = "offline:";
+    private const int DefaultTtlSeconds = 300; // the API's default (API-v1 "Reservations")
+
+    /// <summary>
+    /// An offline hold's commit: a consume of the actual amount, under a key of its own derived from the reservation's
+    /// (if the reserve did reach TenantQuota and only its answer was lost, that reservation expires by itself and this
+    /// consume is still recorded once).
+    /// </summary>
+    private QuotaDecision CommitOffline(string reservationId, CommitRequest actual)
+    {
+        var consume = Journal.CommitHold(reservationId[OfflinePrefix.Length..], hold => hold with
+        {
+            IdempotencyKey = CommitKey(hold.IdempotencyKey!), Quantity = actual.Quantity ?? hold.Quantity, Tokens = actual.Tokens ?? hold.Tokens, TtlSeconds = null,
+        }, _clock.GetUtcNow()) ?? throw new TenantQuotaException(
+            $"The offline reservation '{reservationId}' is not held by this process (released, expired, or made by another process).", 404);
+        return QuotaDecision.Unreachable(consume, allowed: true, _options.UnavailableMessage) with { ReservationId = reservationId, Status = "committed" };
+    }
+
+    private static string CommitKey(string reservationKey) => reservationKey.Length <= 190
+        ? reservationKey + "/commit"
+        : "commit-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(reservationKey)));
 
     public Task<SubjectUsage> UsageAsync(string subjectId, CancellationToken cancellationToken = default) =>
         SendAsync<SubjectUsage>(HttpMethod.Get, $"v1/subjects/{Uri.EscapeDataString(subjectId)}/usage", null, cancellationToken);

@@ -90,4 +90,21 @@ public sealed class OutageJournalTests : IDisposable
 
         Assert.ThrowsAny<IOException>(() => new OutageJournal(10, 10, blocked));
     }
+
+    [Fact]
+    public void A_hold_takes_its_subjects_share_until_it_expires_and_its_commit_becomes_an_entry()
+    {
+        var journal = new OutageJournal(capacity: 10, perSubject: 1);
+        journal.TryHold(Consume("ana", "r1"), At, expiresAt: At.AddMinutes(5));
+
+        var beforeExpiry = journal.TryAdd(Consume("ana", "1"), At.AddMinutes(4));
+        var expiredCommit = journal.CommitHold("r1", hold => hold with { IdempotencyKey = "r1/commit" }, At.AddMinutes(6));
+        var afterExpiry = journal.TryAdd(Consume("ana", "2"), At.AddMinutes(6));
+        journal.TryHold(Consume("ben", "r2"), At, expiresAt: At.AddMinutes(5));
+        var commit = journal.CommitHold("r2", hold => hold with { IdempotencyKey = "r2/commit", Quantity = 7 }, At.AddMinutes(1));
+
+        Assert.Equal((false, null, true), (beforeExpiry, expiredCommit, afterExpiry));
+        Assert.Equal(7, commit!.Quantity);
+        Assert.Equal(["2", "r2/commit"], journal.Entries().Select(e => e.Request.IdempotencyKey));
+    }
 }

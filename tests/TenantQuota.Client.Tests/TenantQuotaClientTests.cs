@@ -181,4 +181,45 @@ public sealed class TenantQuotaClientTests(StackFixture fixture) : IClassFixture
         Assert.Equal(new JournalReplay(Recorded: 1, 0, 0, 0, 0, Left: 0), later);
         Assert.Equal(1L, (await client.UsageAsync("ana")).Classes.Single(c => c.OperationClass == "summaries").Used);
     }
+
+    [Fact]
+    public async Task A_fail_open_reservation_made_while_unreachable_is_committed_into_the_journal_and_recorded_once_with_the_actual_amount()
+    {
+        var network = new FlakyNetwork(int.MaxValue, FlakyNetwork.Unavailable);
+        var (client, _, _) = await ClientAsync(network, o => SummariesFailOpen(o) with { MaxAttempts = 1, BreakAfterFailures = 100 });
+
+        var held = await client.ReserveAsync(new QuotaRequest("ana", "summaries", Quantity: 5));
+        var closed = await client.ReserveAsync(new QuotaRequest("ana", "drafts", Quantity: 5));
+        var sentBeforeCommit = network.Bodies.Count;
+        var committed = await client.CommitAsync(held.ReservationId!, new CommitRequest(Quantity: 3));
+        var again = await Assert.ThrowsAsync<TenantQuotaException>(() => client.CommitAsync(held.ReservationId!, new CommitRequest(Quantity: 3)));
+        var sentByCommits = network.Bodies.Count - sentBeforeCommit;
+        network.FailuresLeft = 0; // TenantQuota is back
+        var replay = await client.ReplayJournalAsync();
+        var usage = await client.UsageAsync("ana");
+
+        Assert.Equal((true, true, "held"), (held.Allowed, held.Offline, held.Status));
+        Assert.StartsWith("offline:", held.ReservationId);
+        Assert.Equal((false, true, null), (closed.Allowed, closed.Offline, closed.ReservationId));
+        Assert.Equal((true, "committed", 0), (committed.Allowed, committed.Status, sentByCommits)); // an offline commit sends nothing
+        Assert.Equal(404, again.Status);
+        Assert.Equal(new JournalReplay(Recorded: 1, 0, 0, 0, 0, Left: 0), replay);
+        Assert.Equal(3L, usage.Classes.Single(c => c.OperationClass == "summaries").Used); // the actual amount, once
+    }
+
+    [Fact]
+    public async Task An_offline_reservation_released_records_nothing_and_gives_its_share_back()
+    {
+        var network = new FlakyNetwork(int.MaxValue, FlakyNetwork.Unavailable);
+        var (client, _, _) = await ClientAsync(network, o => SummariesFailOpen(o) with { MaxAttempts = 1, BreakAfterFailures = 100, JournalCapacityPerSubject = 1 });
+
+        var first = await client.ReserveAsync(new QuotaRequest("ana", "summaries"));
+        var whileHeld = await client.ReserveAsync(new QuotaRequest("ana", "summaries"));
+        var released = await client.ReleaseAsync(first.ReservationId!);
+        var afterRelease = await client.ReserveAsync(new QuotaRequest("ana", "summaries"));
+
+        Assert.Equal((true, false, true), (first.Allowed, whileHeld.Allowed, afterRelease.Allowed));
+        Assert.Equal("released", released.GetProperty("status").GetString());
+        Assert.Equal(0, client.Journal.Count); // holds are not replayed
+    }
 }
