@@ -350,6 +350,7 @@ decisions_by_endpoint() { # "check=N consume=M …": tenantquota_decisions_total
 decisions_before="$(decisions_by_endpoint)"
 for scenario in $BENCH_SCENARIOS; do measure "$scenario"; done
 decisions_after="$(decisions_by_endpoint)"
+[ -n "$decisions_after" ] || log "WARNING: $API_URL/metrics could not be read (set BENCH_METRICS_KEY when the API has Telemetry__MetricsKey): decision counters not checked"
 decisions_moved="$(awk -v a="$decisions_before" -v b="$decisions_after" 'BEGIN {
   n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, "="); before[kv[1]] = kv[2] }
   n = split(b, y, " "); for (i = 1; i <= n; i++) { split(y[i], kv, "="); printf "%s +%d  ", kv[1], kv[2] - before[kv[1]] } }')"

@@ -124,7 +124,7 @@ publish() {
   log "building $name (Release)"
   # Into an empty folder: publish copies a file only when it is newer than the one there, so binaries left by a build
   # of another checkout (newer, but not this code) would otherwise stay.
-  rm -rf "${TQ_STATE_DIR:?}/$name"
+  rm -rf "${TQ_STATE_DIR:?}/${name:?}"
   dotnet publish "$TQ_ROOT/src/$project/$project.csproj" -c Release -o "$TQ_STATE_DIR/$name" --nologo -v quiet >"$TQ_RUN_DIR/build-$name.log" 2>&1 \
     || { tail -n 30 "$TQ_RUN_DIR/build-$name.log" >&2; die "the $name build failed"; }
 }

@@ -32,8 +32,11 @@ internal sealed class RequireQuotaFilter(string operationClass, long quantity) :
         var http = context.HttpContext;
         var subject = http.RequestServices.GetRequiredService<TenantQuotaEndpointOptions>().SubjectOf(http);
         if (string.IsNullOrEmpty(subject))
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
             return TypedResults.Problem("This endpoint is metered per user and the request names none: sign in first.",
                 statusCode: StatusCodes.Status401Unauthorized, title: "Who is asking?", type: Problems + "no-subject");
+        }
         var client = http.RequestServices.GetRequiredService<TenantQuotaClient>();
         var decision = await client.ConsumeAsync(
             new QuotaRequest(subject, operationClass, quantity) { Language = http.Request.Headers.AcceptLanguage.ToString() }, http.RequestAborted);
@@ -54,7 +57,7 @@ internal sealed class RequireQuotaFilter(string operationClass, long quantity) :
                 type: Problems + "quota-service-unavailable", extensions: extensions);
         }
         // Retry-After only where waiting helps: the limit that refused resets then. A refused model or an anomaly hold does not pass with time.
-        var limiting = decision.Levels.FirstOrDefault(l => l.Level == decision.LimitingLevel);
+        var limiting = decision.Levels.Where(l => l.Level == decision.LimitingLevel).OrderByDescending(l => l.State == "hard_limit").FirstOrDefault();
         var resetsAt = limiting?.ResetsAt ?? decision.ResetsAt;
         extensions["resetsAt"] = resetsAt;
         if (decision.Reason is null or "limit" or "priority" && resetsAt - DateTime.UtcNow is { } wait && wait > TimeSpan.Zero)

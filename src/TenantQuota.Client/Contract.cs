@@ -5,9 +5,10 @@ public sealed record TokenCounts(long Input, long Output);
 
 /// <summary>
 /// The body of check, consume and reserve (API-v1 "Entitlements"). <see cref="IdempotencyKey"/> is required by consume and
-/// reserve; the client makes one per call when it is left null.
+/// reserve; the client makes one per call when it is left null. <see cref="Quantity"/> left null is TenantQuota's to
+/// work out: the tokens' total for a class counted in tokens, else 1.
 /// </summary>
-public sealed record QuotaRequest(string SubjectId, string OperationClass, long Quantity = 1, string? IdempotencyKey = null, string? Model = null,
+public sealed record QuotaRequest(string SubjectId, string OperationClass, long? Quantity = null, string? IdempotencyKey = null, string? Model = null,
     TokenCounts? Tokens = null, int? TtlSeconds = null)
 {
     /// <summary>The end user's Accept-Language, so the answer's copy is in their language (sent as a header, not in the body).</summary>

@@ -9,9 +9,10 @@ public sealed record JournalEntry(QuotaRequest Request, DateTimeOffset Journaled
 /// The consumes a fail-open class allowed during an outage, oldest first, waiting for
 /// <see cref="TenantQuotaClient.ReplayJournalAsync"/> to send them again with their original idempotency keys. Bounded: at
 /// most <c>capacity</c> entries and <c>perSubject</c> per subject, past which a fail-open class denies too (that is what
-/// bounds an outage's over-grant). With a <c>path</c> the entries are also kept in a JSON-lines file, each written and
-/// flushed to disk before its caller is told "allowed", so a restart during an outage loses none; the file belongs to one
-/// process, and is opened (its folder created) when the journal is, so a bad path fails at start, not during an outage.
+/// bounds an outage's over-grant). With a <c>path</c> the entries are also kept in a JSON-lines file, each written
+/// (unbuffered) and flushed to disk before its caller is told "allowed", so a restart during an outage loses none. The
+/// file belongs to one process (a <c>.lock</c> file beside it is held while the journal lives) and is opened, its folder
+/// created, when the journal is: a bad path fails at start, not during an outage.
 /// A fail-open reservation is a <em>hold</em> here: it takes its share of the bounds at once, is not replayed, and its
 /// commit turns it into an entry (its release, or its expiry, frees the share). Holds live in memory only.
 /// </summary>
@@ -26,7 +27,9 @@ public sealed class OutageJournal : IDisposable
     private readonly int _capacity;
     private readonly int _perSubject;
     private readonly string? _path;
-    private FileStream? _file;
+    private readonly FileStream? _ownership;
+    private FileStream? _file; // null with a path: the file could not be (re)opened, and nothing more is allowed
+    private long _written;      // the file's length after the last whole line
 
     public OutageJournal(int capacity, int perSubject, string? path = null)
     {
@@ -35,9 +38,11 @@ public sealed class OutageJournal : IDisposable
         _path = path is null ? null : Path.GetFullPath(path);
         if (_path is null) return;
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        _ownership = new FileStream(_path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         if (File.Exists(_path)) Load(_path);
         // Rewritten whole at start: a line torn by a crash is gone before anything is appended after it.
         Rewrite();
+        if (_file is null) throw new IOException($"The journal file {_path} could not be written.");
     }
 
     public int Count
@@ -52,20 +57,21 @@ public sealed class OutageJournal : IDisposable
     /// </summary>
     internal bool TryAdd(QuotaRequest request, DateTimeOffset at)
     {
-        var entry = new JournalEntry(request, at);
         lock (_gate)
         {
             if (request.IdempotencyKey is { } key && _keys.Contains(key)) return true;
             if (Full(request.SubjectId, at)) return false;
-            return Append(entry);
+            return Append(new JournalEntry(request, at));
         }
     }
 
-    /// <summary>A fail-open reservation: takes its share of the bounds until committed, released or expired.</summary>
+    /// <summary>A fail-open reservation: takes its share of the bounds until committed, released or expired. A key already held is held once.</summary>
     internal bool TryHold(QuotaRequest request, DateTimeOffset now, DateTimeOffset expiresAt)
     {
         lock (_gate)
         {
+            PruneHolds(now);
+            if (_holds.ContainsKey(request.IdempotencyKey!)) return true;
             if (Full(request.SubjectId, now)) return false;
             _holds[request.IdempotencyKey!] = (request, expiresAt);
             _perSubjectCount[request.SubjectId] = _perSubjectCount.GetValueOrDefault(request.SubjectId) + 1;
@@ -73,19 +79,27 @@ public sealed class OutageJournal : IDisposable
         }
     }
 
+    /// <summary>What became of a hold's commit.</summary>
+    internal enum HoldCommit { Journaled, NotHeld, NotWritten }
+
     /// <summary>
     /// The hold's commit: the consume <paramref name="toConsume"/> makes of it becomes an entry, in the share the hold
-    /// took. Null when there is no such hold (released, expired, or held by another process).
+    /// took. NotHeld: no such hold (released, expired, or held by another process). NotWritten: the file refused it;
+    /// the hold stays, so the commit can be tried again.
     /// </summary>
-    internal QuotaRequest? CommitHold(string holdKey, Func<QuotaRequest, QuotaRequest> toConsume, DateTimeOffset now)
+    internal HoldCommit CommitHold(string holdKey, Func<QuotaRequest, QuotaRequest> toConsume, DateTimeOffset now, out QuotaRequest? consume)
     {
+        consume = null;
         lock (_gate)
         {
             PruneHolds(now);
-            if (!_holds.Remove(holdKey, out var hold)) return null;
-            _perSubjectCount[hold.Request.SubjectId]--;
-            var consume = toConsume(hold.Request);
-            return Append(new JournalEntry(consume, now)) ? consume : null;
+            if (!_holds.TryGetValue(holdKey, out var hold)) return HoldCommit.NotHeld;
+            var made = toConsume(hold.Request);
+            if (!Append(new JournalEntry(made, now))) return HoldCommit.NotWritten;
+            _holds.Remove(holdKey);
+            _perSubjectCount[hold.Request.SubjectId]--; // the entry took the hold's share over (Append counted it)
+            consume = made;
+            return HoldCommit.Journaled;
         }
     }
 
@@ -98,41 +112,6 @@ public sealed class OutageJournal : IDisposable
             _perSubjectCount[hold.Request.SubjectId]--;
             return true;
         }
-    }
-
-    private bool Full(string subjectId, DateTimeOffset now)
-    {
-        PruneHolds(now);
-        return _entries.Count + _holds.Count >= _capacity || _perSubjectCount.GetValueOrDefault(subjectId) >= _perSubject;
-    }
-
-    private void PruneHolds(DateTimeOffset now)
-    {
-        foreach (var (key, hold) in _holds.Where(h => h.Value.ExpiresAt <= now).ToList())
-        {
-            _holds.Remove(key);
-            _perSubjectCount[hold.Request.SubjectId]--;
-        }
-    }
-
-    /// <summary>Written (when there is a file) and kept; false when the file could not be written.</summary>
-    private bool Append(JournalEntry entry)
-    {
-        if (_file is not null)
-        {
-            try
-            {
-                _file.Write(JsonSerializer.SerializeToUtf8Bytes(entry, Json));
-                _file.WriteByte((byte)'\n');
-                _file.Flush(flushToDisk: true);
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-        }
-        Keep(entry);
-        return true;
     }
 
     /// <summary>The entries as they are now, oldest first.</summary>
@@ -157,22 +136,77 @@ public sealed class OutageJournal : IDisposable
         }
     }
 
-    /// <summary>The file holds exactly the entries: written beside it, flushed to disk, then moved over it; appends go on from there.</summary>
+    private bool Full(string subjectId, DateTimeOffset now)
+    {
+        PruneHolds(now);
+        return _entries.Count + _holds.Count >= _capacity || _perSubjectCount.GetValueOrDefault(subjectId) >= _perSubject;
+    }
+
+    private void PruneHolds(DateTimeOffset now)
+    {
+        if (_holds.Count == 0) return;
+        foreach (var (key, hold) in _holds.Where(h => h.Value.ExpiresAt <= now).ToList())
+        {
+            _holds.Remove(key);
+            _perSubjectCount[hold.Request.SubjectId]--;
+        }
+    }
+
+    /// <summary>
+    /// Written as one unbuffered line and flushed to disk, then kept; false when the file could not take it (then the
+    /// file is cut back to its last whole line, so a refused consume never reaches the file).
+    /// </summary>
+    private bool Append(JournalEntry entry)
+    {
+        if (_path is not null)
+        {
+            if (_file is null) return false;
+            byte[] line = [.. JsonSerializer.SerializeToUtf8Bytes(entry, Json), (byte)'\n'];
+            try
+            {
+                _file.Write(line);
+                _file.Flush(flushToDisk: true);
+                _written += line.Length;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                try { _file.SetLength(_written); _file.Seek(0, SeekOrigin.End); }
+                catch (Exception again) when (again is IOException or UnauthorizedAccessException or ObjectDisposedException) { _file = null; }
+                return false;
+            }
+        }
+        Keep(entry);
+        return true;
+    }
+
+    /// <summary>
+    /// The file holds exactly the entries: written beside it, flushed to disk, then moved over it; appends go on from
+    /// there. When that fails the journal allows nothing more until a later rewrite succeeds.
+    /// </summary>
     private void Rewrite()
     {
         _file?.Dispose();
+        _file = null;
         var next = _path + ".next";
-        using (var file = new FileStream(next, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            foreach (var entry in _entries)
+            using (var file = new FileStream(next, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                file.Write(JsonSerializer.SerializeToUtf8Bytes(entry, Json));
-                file.WriteByte((byte)'\n');
+                foreach (var entry in _entries)
+                {
+                    file.Write(JsonSerializer.SerializeToUtf8Bytes(entry, Json));
+                    file.WriteByte((byte)'\n');
+                }
+                file.Flush(flushToDisk: true);
             }
-            file.Flush(flushToDisk: true);
+            File.Move(next, _path!, overwrite: true);
+            _file = new FileStream(_path!, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            _written = _file.Seek(0, SeekOrigin.End);
         }
-        File.Move(next, _path!, overwrite: true);
-        _file = new FileStream(_path!, FileMode.Append, FileAccess.Write, FileShare.Read);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _file = null;
+        }
     }
 
     private void Load(string path)
@@ -182,7 +216,7 @@ public sealed class OutageJournal : IDisposable
             JournalEntry? entry;
             try { entry = JsonSerializer.Deserialize<JournalEntry>(line, Json); }
             catch (JsonException) { continue; } // a line torn by a crash mid-write: its caller was never told "allowed"
-            if (entry?.Request.IdempotencyKey is { } key && !_keys.Contains(key)) Keep(entry);
+            if (entry?.Request?.IdempotencyKey is { } key && entry.Request.SubjectId is not null && !_keys.Contains(key)) Keep(entry);
         }
     }
 
@@ -200,6 +234,11 @@ public sealed class OutageJournal : IDisposable
 
     public void Dispose()
     {
-        lock (_gate) _file?.Dispose();
+        lock (_gate)
+        {
+            _file?.Dispose();
+            _file = null;
+            _ownership?.Dispose();
+        }
     }
 }

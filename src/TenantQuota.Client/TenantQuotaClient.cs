@@ -38,6 +38,7 @@ public sealed class TenantQuotaClient : IDisposable
     /// <summary>A client over <paramref name="http"/> (its BaseAddress is set from <paramref name="options"/>).</summary>
     public static TenantQuotaClient Create(HttpClient http, TenantQuotaClientOptions options, TimeProvider? clock = null)
     {
+        options.Validate();
         // With a path (https://example/quota), the calls' relative paths go below it, not beside it.
         http.BaseAddress = options.BaseAddress.AbsoluteUri.EndsWith('/') ? options.BaseAddress : new Uri(options.BaseAddress.AbsoluteUri + "/");
         return new TenantQuotaClient(http, new AccessTokens(http, options, clock), options, clock);
@@ -102,18 +103,18 @@ public sealed class TenantQuotaClient : IDisposable
     }
 
     /// <summary>Records the actual amount of a reservation and frees the rest; an offline one is journaled (see <see cref="ReserveAsync"/>).</summary>
-    public Task<QuotaDecision> CommitAsync(string reservationId, CommitRequest actual, CancellationToken cancellationToken = default) =>
+    public async Task<QuotaDecision> CommitAsync(string reservationId, CommitRequest actual, CancellationToken cancellationToken = default) =>
         reservationId.StartsWith(OfflinePrefix, StringComparison.Ordinal)
-            ? Task.FromResult(CommitOffline(reservationId, actual))
-            : SendAsync<QuotaDecision>(HttpMethod.Post, $"v1/reservations/{Uri.EscapeDataString(reservationId)}/commit", actual, cancellationToken);
+            ? CommitOffline(reservationId, actual)
+            : await SendAsync<QuotaDecision>(HttpMethod.Post, $"v1/reservations/{Uri.EscapeDataString(reservationId)}/commit", actual, cancellationToken);
 
-    public Task<JsonElement> ReleaseAsync(string reservationId, CancellationToken cancellationToken = default) =>
+    public async Task<JsonElement> ReleaseAsync(string reservationId, CancellationToken cancellationToken = default) =>
         reservationId.StartsWith(OfflinePrefix, StringComparison.Ordinal)
-            ? Task.FromResult(JsonSerializer.SerializeToElement(new
+            ? JsonSerializer.SerializeToElement(new
             {
                 reservationId, status = Journal.ReleaseHold(reservationId[OfflinePrefix.Length..]) ? "released" : "already_released", offline = true,
-            }, Json))
-            : SendAsync<JsonElement>(HttpMethod.Post, $"v1/reservations/{Uri.EscapeDataString(reservationId)}/release", null, cancellationToken);
+            }, Json)
+            : await SendAsync<JsonElement>(HttpMethod.Post, $"v1/reservations/{Uri.EscapeDataString(reservationId)}/release", null, cancellationToken);
 
     private const string OfflinePrefix = "offline:";
     private const int DefaultTtlSeconds = 300; // the API's default (API-v1 "Reservations")
@@ -125,13 +126,30 @@ public sealed class TenantQuotaClient : IDisposable
     /// </summary>
     private QuotaDecision CommitOffline(string reservationId, CommitRequest actual)
     {
-        var consume = Journal.CommitHold(reservationId[OfflinePrefix.Length..], hold => hold with
+        var outcome = Journal.CommitHold(reservationId[OfflinePrefix.Length..], hold => hold with
         {
-            IdempotencyKey = CommitKey(hold.IdempotencyKey!), Quantity = actual.Quantity ?? hold.Quantity, Tokens = actual.Tokens ?? hold.Tokens, TtlSeconds = null,
-        }, _clock.GetUtcNow()) ?? throw new TenantQuotaException(
-            $"The offline reservation '{reservationId}' is not held by this process (released, expired, or made by another process).", 404);
-        return QuotaDecision.Unreachable(consume, allowed: true, _options.UnavailableMessage) with { ReservationId = reservationId, Status = "committed" };
+            IdempotencyKey = CommitKey(hold.IdempotencyKey!), Quantity = CommittedQuantity(hold, actual), Tokens = actual.Tokens ?? hold.Tokens, TtlSeconds = null,
+        }, _clock.GetUtcNow(), out var consume);
+        return outcome switch
+        {
+            OutageJournal.HoldCommit.Journaled => QuotaDecision.Unreachable(consume!, allowed: true, _options.UnavailableMessage) with
+            {
+                ReservationId = reservationId, Status = "committed",
+            },
+            OutageJournal.HoldCommit.NotWritten => throw new TenantQuotaUnavailableException(
+                $"The offline reservation '{reservationId}' could not be committed: the journal file refused it. It is still held; try again."),
+            _ => throw new TenantQuotaException(
+                $"The offline reservation '{reservationId}' is not held by this process (released, expired, or made by another process).", 404),
+        };
     }
+
+    /// <summary>
+    /// What TenantQuota's own commit would count (API-v1 "Reservations"): the quantity given; else, with actual tokens, their
+    /// total when the hold was counted in tokens (left to TenantQuota: null), the hold's quantity otherwise.
+    /// </summary>
+    private static long? CommittedQuantity(QuotaRequest hold, CommitRequest actual) =>
+        actual.Quantity ?? (actual.Tokens is null ? hold.Quantity
+            : hold.Quantity is null || hold.Tokens is { } t && hold.Quantity == t.Input + t.Output ? null : hold.Quantity);
 
     private static string CommitKey(string reservationKey) => reservationKey.Length <= 190
         ? reservationKey + "/commit"
@@ -205,7 +223,8 @@ public sealed class TenantQuotaClient : IDisposable
     /// One call, tried again on 429, 502, 503, 504 and network errors with the same body (so the same idempotency key: a
     /// consume whose answer was lost is answered again, not charged again), never on another refusal but one: a 401 is
     /// tried once more with a new token (the cached one may predate a key rotation). Every try passes the circuit
-    /// breaker; no connection, a timeout or a 5xx counts against it, a 2xx or 429 for it, another 4xx neither.
+    /// breaker; no connection, a timeout or a 5xx counts against it, a 2xx or 429 for it, another 4xx neither (but a
+    /// probe's 4xx closes it: the service answered).
     /// </summary>
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
@@ -240,8 +259,9 @@ public sealed class TenantQuotaClient : IDisposable
             using (response)
             {
                 var status = (int)response.StatusCode;
+                // A probe answered at all (a 4xx is an answer) closes the circuit; otherwise a 4xx says nothing of the service's health.
                 if (status >= 500) Breaker.Failed();
-                else if (status is < 300 or 429) Breaker.Succeeded();
+                else if (status is < 300 or 429 || Breaker.State == CircuitState.HalfOpen) Breaker.Succeeded();
                 if (status == 401 && !renewedToken)
                 {
                     renewedToken = true;

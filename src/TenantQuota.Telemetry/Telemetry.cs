@@ -35,18 +35,20 @@ public static class Telemetry
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder, string serviceName, string[] meters, string[] activitySources)
     {
         var configuration = builder.Configuration;
-        var otlp = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var otlp = Endpoint(configuration, "OTEL_EXPORTER_OTLP_ENDPOINT") is not null;
         // A collector for one signal only (e.g. Jaeger, which takes traces and not metrics) is named per signal.
-        var metricsEndpoint = configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] is { Length: > 0 } m ? new Uri(m) : null;
-        var tracesEndpoint = configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] is { Length: > 0 } t ? new Uri(t) : null;
+        var metricsEndpoint = Endpoint(configuration, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+        var tracesEndpoint = Endpoint(configuration, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(metrics =>
             {
                 metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation()
                     .AddMeter("Npgsql", "MassTransit").AddMeter(meters)
-                    .AddPrometheusExporter();
-                if (otlp || metricsEndpoint is not null) metrics.AddOtlpExporter(exporter => exporter.Endpoint = metricsEndpoint ?? exporter.Endpoint);
+                    .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds =
+                        configuration.GetValue("Telemetry:ScrapeCacheMilliseconds", prometheus.ScrapeResponseCacheDurationMilliseconds));
+                // Only a per-signal endpoint is set here: setting Endpoint at all stops the exporter appending /v1/metrics over http/protobuf.
+                if (otlp || metricsEndpoint is not null) metrics.AddOtlpExporter(exporter => { if (metricsEndpoint is not null) exporter.Endpoint = metricsEndpoint; });
             });
         if (otlp || tracesEndpoint is not null || configuration.GetValue("Telemetry:Traces", false))
             telemetry.WithTracing(tracing =>
@@ -55,7 +57,7 @@ public static class Telemetry
                     .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = http => !IsOperational(http.Request.Path))
                     .AddHttpClientInstrumentation()
                     .AddSource("Npgsql", "MassTransit").AddSource(activitySources);
-                if (otlp || tracesEndpoint is not null) tracing.AddOtlpExporter(exporter => exporter.Endpoint = tracesEndpoint ?? exporter.Endpoint);
+                if (otlp || tracesEndpoint is not null) tracing.AddOtlpExporter(exporter => { if (tracesEndpoint is not null) exporter.Endpoint = tracesEndpoint; });
             });
 
         if (builder.Environment.IsProduction() && configuration["Telemetry:LogFormat"] is null or "json")
@@ -98,6 +100,11 @@ public static class Telemetry
         ? authorization is { } header && header.StartsWith("Bearer ", StringComparison.Ordinal)
           && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(header[7..])), SHA256.HashData(Encoding.UTF8.GetBytes(key)))
         : caller is not null && IPAddress.IsLoopback(caller);
+
+    /// <summary>An endpoint variable's URL; unset or blank is none, and anything else must be an absolute URL (named when not).</summary>
+    private static Uri? Endpoint(IConfiguration configuration, string name) => configuration[name] is { } value && !string.IsNullOrWhiteSpace(value)
+        ? Uri.TryCreate(value.Trim(), UriKind.Absolute, out var url) ? url : throw new InvalidOperationException($"{name} must be an absolute URL, not '{value}'.")
+        : null;
 
     private static bool IsOperational(PathString path) => path.StartsWithSegments(MetricsPath) || path.StartsWithSegments("/health");
 }

@@ -5,7 +5,11 @@ public sealed class OutageJournalTests : IDisposable
     private static readonly DateTimeOffset At = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"tq-journal-{Guid.NewGuid():N}.jsonl");
 
-    public void Dispose() => File.Delete(_path);
+    public void Dispose()
+    {
+        File.Delete(_path);
+        File.Delete(_path + ".lock");
+    }
 
     private static QuotaRequest Consume(string subject, string key) => new(subject, "summaries", IdempotencyKey: key);
 
@@ -45,9 +49,10 @@ public sealed class OutageJournalTests : IDisposable
         first.TryAdd(Consume("ben", "2"), At.AddSeconds(1));
         first.TryAdd(Consume("carla", "3"), At.AddSeconds(2));
         first.Remove([first.Entries()[1]]);
+        first.Dispose();
         File.AppendAllText(_path, "{\"request\":{\"subjectId\":\"dev\",\"operati"); // the process died mid-write
 
-        var next = new OutageJournal(capacity: 10, perSubject: 10, _path);
+        using var next = new OutageJournal(capacity: 10, perSubject: 10, _path);
 
         Assert.Equal(
             [new JournalEntry(Consume("ana", "1") with { Quantity = 3, Tokens = new TokenCounts(10, 20) }, At), new JournalEntry(Consume("carla", "3"), At.AddSeconds(2))],
@@ -96,15 +101,39 @@ public sealed class OutageJournalTests : IDisposable
     {
         var journal = new OutageJournal(capacity: 10, perSubject: 1);
         journal.TryHold(Consume("ana", "r1"), At, expiresAt: At.AddMinutes(5));
+        var again = journal.TryHold(Consume("ana", "r1"), At, expiresAt: At.AddMinutes(5)); // the same reserve sent twice: held once
 
         var beforeExpiry = journal.TryAdd(Consume("ana", "1"), At.AddMinutes(4));
-        var expiredCommit = journal.CommitHold("r1", hold => hold with { IdempotencyKey = "r1/commit" }, At.AddMinutes(6));
+        var expiredCommit = journal.CommitHold("r1", hold => hold with { IdempotencyKey = "r1/commit" }, At.AddMinutes(6), out _);
         var afterExpiry = journal.TryAdd(Consume("ana", "2"), At.AddMinutes(6));
         journal.TryHold(Consume("ben", "r2"), At, expiresAt: At.AddMinutes(5));
-        var commit = journal.CommitHold("r2", hold => hold with { IdempotencyKey = "r2/commit", Quantity = 7 }, At.AddMinutes(1));
+        var commit = journal.CommitHold("r2", hold => hold with { IdempotencyKey = "r2/commit", Quantity = 7 }, At.AddMinutes(1), out var consume);
+        var benAfterCommit = journal.TryAdd(Consume("ben", "3"), At.AddMinutes(1)); // the entry has the hold's share
+        journal.ReleaseHold("r2");
 
-        Assert.Equal((false, null, true), (beforeExpiry, expiredCommit, afterExpiry));
-        Assert.Equal(7, commit!.Quantity);
+        Assert.Equal((true, false, OutageJournal.HoldCommit.NotHeld, true), (again, beforeExpiry, expiredCommit, afterExpiry));
+        Assert.Equal((OutageJournal.HoldCommit.Journaled, 7L, false), (commit, consume!.Quantity, benAfterCommit));
         Assert.Equal(["2", "r2/commit"], journal.Entries().Select(e => e.Request.IdempotencyKey));
+    }
+
+    [Fact]
+    public void A_second_journal_on_the_same_file_is_refused_while_the_first_lives()
+    {
+        using var first = new OutageJournal(capacity: 10, perSubject: 10, _path);
+
+        Assert.ThrowsAny<IOException>(() => new OutageJournal(capacity: 10, perSubject: 10, _path));
+    }
+
+    [Fact]
+    public void After_its_file_is_gone_the_journal_allows_nothing_rather_than_keep_a_consume_only_in_memory()
+    {
+        var journal = new OutageJournal(capacity: 10, perSubject: 10, _path);
+        journal.TryAdd(Consume("ana", "1"), At);
+        journal.Dispose(); // as if the file had failed
+
+        var added = journal.TryAdd(Consume("ben", "2"), At);
+
+        Assert.False(added);
+        Assert.Equal(["1"], journal.Entries().Select(e => e.Request.IdempotencyKey));
     }
 }

@@ -222,4 +222,36 @@ public sealed class TenantQuotaClientTests(StackFixture fixture) : IClassFixture
         Assert.Equal("released", released.GetProperty("status").GetString());
         Assert.Equal(0, client.Journal.Count); // holds are not replayed
     }
+
+    [Fact]
+    public async Task An_offline_hold_of_a_class_counted_in_tokens_committed_with_tokens_only_records_their_total()
+    {
+        var network = new FlakyNetwork(int.MaxValue, FlakyNetwork.Unavailable);
+        var (client, _, _) = await ClientAsync(network, o => o with
+        {
+            FailureModes = new Dictionary<string, FailureMode> { ["chat"] = FailureMode.Open }, MaxAttempts = 1, BreakAfterFailures = 100,
+        });
+
+        var held = await client.ReserveAsync(new QuotaRequest("ana", "chat", Model: "gpt-small", Tokens: new TokenCounts(100, 50)));
+        await client.CommitAsync(held.ReservationId!, new CommitRequest(Tokens: new TokenCounts(300, 200)));
+        network.FailuresLeft = 0;
+        var replay = await client.ReplayJournalAsync();
+
+        Assert.Equal(new JournalReplay(Recorded: 1, 0, 0, 0, 0, 0), replay);
+        Assert.Equal(500L, (await client.UsageAsync("ana")).Classes.Single(c => c.OperationClass == "chat").Used);
+    }
+
+    [Fact]
+    public async Task A_probe_that_TenantQuota_answers_even_with_a_4xx_closes_the_circuit()
+    {
+        var network = new FlakyNetwork(1, FlakyNetwork.Unavailable);
+        var (client, _, clock) = await ClientAsync(network, o => o with { MaxAttempts = 1, BreakAfterFailures = 1, BreakDuration = TimeSpan.FromSeconds(30) });
+        await client.CheckAsync(new QuotaRequest("ana", "summaries")); // 503: the circuit opens
+        var opened = client.Breaker.State;
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var probe = await Assert.ThrowsAsync<TenantQuotaException>(() => client.CheckAsync(new QuotaRequest("ana", "poetry")));
+
+        Assert.Equal((CircuitState.Open, 400, CircuitState.Closed), (opened, probe.Status, client.Breaker.State));
+    }
 }

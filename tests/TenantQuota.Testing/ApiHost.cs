@@ -61,6 +61,8 @@ public sealed class ApiHost : WebApplicationFactory<Program>
         builder.UseSetting("Quota:ReservationSweepSeconds", "0");
         // Tests run their webhook receivers on this machine, over plain http.
         builder.UseSetting("Governance:AllowLoopbackHttpWebhooks", "true");
+        // /metrics answers from a fresh scrape every time: tests compare one read with the next.
+        builder.UseSetting("Telemetry:ScrapeCacheMilliseconds", "0");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services =>
         {
