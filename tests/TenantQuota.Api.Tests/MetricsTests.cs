@@ -10,17 +10,26 @@ using TenantQuota.Testing;
 
 namespace TenantQuota.Api.Tests;
 
-/// <summary>The measurements of one host's meters alone (the factory is the host's scope), as a test sees them.</summary>
-public sealed class HostMeasurements : IDisposable
+/// <summary>
+/// The tests that read the process's meters: one at a time, with no other test running (the API's meter is one per
+/// process, and OpenTelemetry drops a stream of ASP.NET Core's per-host meters when another host stops).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics, alone";
+}
+
+/// <summary>The measurements of one meter while a test runs, as the test sees them.</summary>
+public sealed class Measurements : IDisposable
 {
     private readonly MeterListener _listener = new();
 
-    public HostMeasurements(IServiceProvider host, string meterName)
+    public Measurements(string meterName)
     {
-        var scope = host.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == meterName && ReferenceEquals(instrument.Meter.Scope, scope)) listener.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == meterName) listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
             Seen.Enqueue((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value?.ToString()))));
@@ -32,6 +41,7 @@ public sealed class HostMeasurements : IDisposable
     public void Dispose() => _listener.Dispose();
 }
 
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsTests(ApiHostFixture fixture) : IClassFixture<ApiHostFixture>
 {
     private readonly ApiHost _host = fixture.Host;
@@ -41,7 +51,7 @@ public sealed class MetricsTests(ApiHostFixture fixture) : IClassFixture<ApiHost
     {
         var tenant = await _host.CreateTenantAsync("free");
         var client = _host.Client(TestTokens.For(tenant, "quota.check", "quota.consume"));
-        using var measured = new HostMeasurements(_host.Services, ApiMetrics.MeterName);
+        using var measured = new Measurements(ApiMetrics.MeterName);
 
         await client.CheckAsync(new { subjectId = "ana", operationClass = "summaries" });
         await client.ConsumeAsync(new { subjectId = "ana", operationClass = "summaries", quantity = 8, idempotencyKey = "k1" }); // past soft 7: warn
@@ -62,10 +72,11 @@ public sealed class MetricsTests(ApiHostFixture fixture) : IClassFixture<ApiHost
     [Fact]
     public async Task Metrics_are_served_as_prometheus_text_to_a_loopback_caller_with_the_decision_counters_and_request_latency()
     {
-        var tenant = await _host.CreateTenantAsync("free");
-        await _host.Client(TestTokens.For(tenant, "quota.check")).CheckAsync(new { subjectId = "ana", operationClass = "summaries" });
+        await using var host = new ApiHost(); // started here, so its ASP.NET Core meters are the newest in the process
+        var tenant = await host.CreateTenantAsync("free");
+        await host.Client(TestTokens.For(tenant, "quota.check")).CheckAsync(new { subjectId = "ana", operationClass = "summaries" });
 
-        using var response = await _host.Client().GetAsync("/metrics");
+        using var response = await host.Client().GetAsync("/metrics");
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -124,6 +135,7 @@ public sealed class MetricsTests(ApiHostFixture fixture) : IClassFixture<ApiHost
 }
 
 /// <summary>The validated-token cache's hit ratio, with the real issuer (test tokens have no key set to remember against).</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class TokenCacheMetricsTests(DashboardStackFixture fixture) : IClassFixture<DashboardStackFixture>
 {
     [Fact]
@@ -132,7 +144,7 @@ public sealed class TokenCacheMetricsTests(DashboardStackFixture fixture) : ICla
         var stack = fixture.Stack;
         var tenant = await stack.NewTenantAsync();
         var client = stack.Api.Client(await stack.BackendTokenAsync(tenant));
-        using var measured = new HostMeasurements(stack.Api.Services, ApiMetrics.MeterName);
+        using var measured = new Measurements(ApiMetrics.MeterName);
 
         for (var i = 0; i < 3; i++) await client.CheckAsync(new { subjectId = "ana", operationClass = "summaries" });
 

@@ -11,21 +11,19 @@ public sealed class ApiMetrics
 {
     public const string MeterName = "TenantQuota.Api";
 
-    private readonly Counter<long> _decisions;
-    private readonly Counter<long> _tokenLookups;
+    // One meter for the process, never disposed. OpenTelemetry merges same-named instruments of every meter of that
+    // name into one stream and drops the stream when any of them is disposed: with a meter per host (IMeterFactory), a
+    // second host in the process (tests, or an embedding application) stopping would end the first one's counters.
+    private static readonly Meter Meter = new(MeterName);
 
-    /// <param name="meters">The host's factory: the meter is the host's (and disposed with it), so a test can listen to one host's alone.</param>
-    public ApiMetrics(IMeterFactory meters)
-    {
-        var meter = meters.Create(MeterName);
-        _decisions = meter.CreateCounter<long>("tenantquota.decisions", "{decision}",
-            "Entitlement answers by endpoint (check, consume, reserve), operation class, decision (allow, warn, deny, overage) and whether it replayed a key");
-        _tokenLookups = meter.CreateCounter<long>("tenantquota.auth.token_cache.lookups", "{lookup}",
-            "Bearer tokens looked up among those validated before: result hit (no signature check) or miss");
-    }
+    private static readonly Counter<long> Decisions = Meter.CreateCounter<long>("tenantquota.decisions", "{decision}",
+        "Entitlement answers by endpoint (check, consume, reserve), operation class, decision (allow, warn, deny, overage) and whether it replayed a key");
+
+    private static readonly Counter<long> TokenLookups = Meter.CreateCounter<long>("tenantquota.auth.token_cache.lookups", "{lookup}",
+        "Bearer tokens looked up among those validated before: result hit (no signature check) or miss");
 
     public void Decided(string endpoint, string operationClass, string decision, bool duplicate) =>
-        _decisions.Add(1, new("endpoint", endpoint), new("operation_class", operationClass), new("decision", decision), new("duplicate", duplicate));
+        Decisions.Add(1, new("endpoint", endpoint), new("operation_class", operationClass), new("decision", decision), new("duplicate", duplicate));
 
-    public void TokenLookup(bool hit) => _tokenLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+    public void TokenLookup(bool hit) => TokenLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 }

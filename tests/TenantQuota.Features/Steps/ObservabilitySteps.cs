@@ -41,22 +41,6 @@ public sealed partial class ObservabilitySteps(ScenarioApi api)
         Assert.Equal((double)more, Decisions(now, endpoint, operationClass, decision) - Decisions(_before, endpoint, operationClass, decision));
     }
 
-    /// <summary>How many requests of the route the latency histogram has measured (its _count, over every status and method).</summary>
-    private static double Measured(string text, string route) =>
-        LatencyCount().Matches(text).Where(m => m.Groups["labels"].Value.Contains($"http_route=\"{route}\""))
-            .Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
-
-    [Then("the metrics have a latency histogram for the route {string}")]
-    public async Task HasLatency(string route)
-    {
-        var text = await Eventually.Until(ScrapeAsync, t => Measured(t, route) > Measured(_before, route), $"a measured request of {route} on /metrics",
-            TimeSpan.FromSeconds(5));
-        Assert.Matches($"http_server_request_duration_seconds_bucket\\{{[^}}]*http_route=\"{Regex.Escape(route)}\"[^}}]*le=\"0.005\"", text);
-    }
-
-    [GeneratedRegex(@"^http_server_request_duration_seconds_count\{(?<labels>[^}]*)\} (?<value>\S+)", RegexOptions.Multiline)]
-    private static partial Regex LatencyCount();
-
     [GeneratedRegex(@"^tenantquota_decisions_total\{(?<labels>[^}]*)\} (?<value>\S+)", RegexOptions.Multiline)]
     private static partial Regex DecisionLine();
 }
