@@ -10,10 +10,17 @@ namespace TenantQuota.Browser.Tests;
 [Collection(DemoBrowserCollection.Name)]
 public sealed class DemoPageTests(DemoBrowser demo, ITestOutputHelper output)
 {
-    /// <summary>Presses an action button and waits for the demo back end's answer (longer than Playwright's 30 s: CI shares two cores with every suite).</summary>
-    private static async Task PressAsync(IPage page, string operationClass) =>
+    /// <summary>
+    /// Presses an action button, waits for the demo back end's answer (longer than Playwright's 30 s: CI shares two cores
+    /// with every suite), then for the page to finish with it: the page drops a press while two are already waiting (a
+    /// held-down Enter), so a press made while the last one still refreshes the meter could be dropped on a slow machine.
+    /// </summary>
+    private static async Task PressAsync(IPage page, string operationClass)
+    {
         await page.RunAndWaitForResponseAsync(() => page.Locator($"#act-{operationClass}").ClickAsync(), r => r.Url.EndsWith("/demo/act", StringComparison.Ordinal),
             new PageRunAndWaitForResponseOptions { Timeout = 90_000 });
+        await Expect(page.Locator("#main")).ToHaveAttributeAsync("aria-busy", "false", new() { Timeout = 90_000 });
+    }
 
     private static ILocator Meter(IPage page, string displayName) => page.GetByRole(AriaRole.Meter, new() { Name = displayName });
 
