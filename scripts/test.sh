@@ -30,6 +30,11 @@ cleanup() {
 }
 trap cleanup EXIT
 ensure_postgres "$TEST_PG_DATA" "$TEST_PG_PORT" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+# Tests drop their own databases WITH (FORCE), which must be allowed to end every session in them,
+# and an autovacuum worker visiting a fresh database belongs to no role: without pg_signal_backend the
+# drop then fails ("must be a member of the role whose process is being terminated"; seen in CI).
+# The test cluster only: the stack's role never gets it.
+psql_admin "$TEST_PG_PORT" postgres -c "GRANT pg_signal_backend TO $TQ_DB_USER" >/dev/null
 ensure_rabbitmq
 # Fresh virtual hosts per run, like the database below: no messages left from an earlier run.
 delete_stale_test_vhosts
