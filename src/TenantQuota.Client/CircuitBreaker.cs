@@ -15,7 +15,8 @@ public enum CircuitState
 /// <summary>
 /// Stops calling TenantQuota after <c>failuresToOpen</c> failed tries in a row, so an outage costs callers nothing but the
 /// failure policy's answer instead of a timeout each; after <c>breakFor</c> one call probes, and its result closes the
-/// circuit or starts another break. A probe that never reports (its caller gave up) is replaced after another break.
+/// circuit or starts another break. A probe whose caller gave up says so (<see cref="Abandoned"/>) and the next call probes;
+/// one that never reports at all is replaced after another break.
 /// </summary>
 public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimeProvider clock)
 {
@@ -58,6 +59,17 @@ public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimePr
             _failures = 0;
             State = CircuitState.Closed;
         }
+    }
+
+    /// <summary>
+    /// A try ended without an answer because its caller cancelled it: no news of TenantQuota's health, so no count either way,
+    /// but a probe's slot is freed at once for the next call (otherwise every caller would be refused until another break
+    /// had passed). A cancelled older call may free it while a probe is out; at most one more probe goes out then.
+    /// </summary>
+    public void Abandoned()
+    {
+        lock (_gate)
+            if (State == CircuitState.HalfOpen) _probeStartedAt = DateTimeOffset.MinValue;
     }
 
     /// <summary>A try failed: no connection, a timeout, or a 5xx.</summary>

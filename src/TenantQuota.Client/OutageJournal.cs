@@ -180,8 +180,8 @@ public sealed class OutageJournal : IDisposable
     }
 
     /// <summary>
-    /// The file holds exactly the entries: written beside it, flushed to disk, then moved over it; appends go on from
-    /// there. When that fails the journal allows nothing more until a later rewrite succeeds.
+    /// The file holds exactly the entries: written beside it, flushed to disk, then moved over it and the move itself
+    /// flushed (the folder); appends go on from there. When that fails the journal allows nothing more until a later rewrite succeeds.
     /// </summary>
     private void Rewrite()
     {
@@ -200,6 +200,7 @@ public sealed class OutageJournal : IDisposable
                 file.Flush(flushToDisk: true);
             }
             File.Move(next, _path!, overwrite: true);
+            DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(_path!))!);
             _file = new FileStream(_path!, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0);
             _written = _file.Seek(0, SeekOrigin.End);
         }

@@ -245,6 +245,11 @@ public sealed class TenantQuotaClient : IDisposable
                 if (body is QuotaRequest { Language: { Length: > 0 } language }) message.Headers.TryAddWithoutValidation("Accept-Language", language);
                 response = await _http.SendAsync(message, timeout.Token);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Breaker.Abandoned();
+                throw;
+            }
             catch (Exception e) when (e is HttpRequestException or TenantQuotaUnavailableException
                                       || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {

@@ -81,4 +81,33 @@ public sealed class CircuitBreakerTests
         Assert.Equal(CircuitState.HalfOpen, _breaker.State);
         Assert.True(_breaker.TryEnter());
     }
+
+    [Fact]
+    public void A_probe_whose_caller_gave_up_frees_its_slot_for_the_next_call_without_counting()
+    {
+        Fail(3);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(_breaker.TryEnter());
+        var othersWhileProbing = _breaker.TryEnter();
+
+        _breaker.Abandoned();
+
+        Assert.False(othersWhileProbing);
+        Assert.Equal(CircuitState.HalfOpen, _breaker.State);
+        Assert.True(_breaker.TryEnter());
+        Assert.False(_breaker.TryEnter());
+        _breaker.Succeeded();
+        Assert.Equal(CircuitState.Closed, _breaker.State);
+    }
+
+    [Fact]
+    public void A_call_given_up_while_the_circuit_is_closed_counts_for_nothing()
+    {
+        Fail(2);
+        Assert.True(_breaker.TryEnter());
+        _breaker.Abandoned();
+        Fail(1);
+
+        Assert.Equal(CircuitState.Open, _breaker.State);
+    }
 }

@@ -136,4 +136,13 @@ public sealed class OutageJournalTests : IDisposable
         Assert.False(added);
         Assert.Equal(["1"], journal.Entries().Select(e => e.Request.IdempotencyKey));
     }
+
+    [Fact]
+    public void A_folder_is_flushed_to_disk_through_the_platform_and_a_missing_one_is_an_error()
+    {
+        DirectorySync.Flush(Path.GetTempPath());
+
+        var missing = Path.Combine(Path.GetTempPath(), $"tq-missing-{Guid.NewGuid():N}");
+        Assert.Throws<IOException>(() => DirectorySync.Flush(missing));
+    }
 }
