@@ -63,6 +63,7 @@ public sealed class DashboardBrowser : IAsyncLifetime
             Locale = locale, ViewportSize = new ViewportSize { Width = width, Height = 900 }, AcceptDownloads = true,
             IsMobile = width < 500, HasTouch = width < 500,
         });
+        SlowMachine.Apply(context);
         return await context.NewPageAsync();
     }
 

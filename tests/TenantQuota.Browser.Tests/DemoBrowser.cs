@@ -51,6 +51,7 @@ public sealed class DemoBrowser : IAsyncLifetime
         {
             Locale = locale, TimezoneId = "Europe/Madrid", ViewportSize = new ViewportSize { Width = 1200, Height = 900 },
         });
+        SlowMachine.Apply(context);
         var page = await context.NewPageAsync();
         await page.GotoAsync(new Uri(Api.Address, $"/demo?tenant={Tenant}").ToString());
         await page.Locator("#tenant").SelectOptionAsync(Tenant);

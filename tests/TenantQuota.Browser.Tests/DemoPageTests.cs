@@ -18,8 +18,8 @@ public sealed class DemoPageTests(DemoBrowser demo, ITestOutputHelper output)
     private static async Task PressAsync(IPage page, string operationClass)
     {
         await page.RunAndWaitForResponseAsync(() => page.Locator($"#act-{operationClass}").ClickAsync(), r => r.Url.EndsWith("/demo/act", StringComparison.Ordinal),
-            new PageRunAndWaitForResponseOptions { Timeout = 90_000 });
-        await Expect(page.Locator("#main")).ToHaveAttributeAsync("aria-busy", "false", new() { Timeout = 90_000 });
+            new PageRunAndWaitForResponseOptions { Timeout = SlowMachine.Timeout });
+        await Expect(page.Locator("#main")).ToHaveAttributeAsync("aria-busy", "false");
     }
 
     private static ILocator Meter(IPage page, string displayName) => page.GetByRole(AriaRole.Meter, new() { Name = displayName });
@@ -83,7 +83,10 @@ public sealed class DemoPageTests(DemoBrowser demo, ITestOutputHelper output)
         var page = await demo.OpenDemoAsync();
         await page.Locator("#act-summaries").FocusAsync();
         for (var i = 0; i < 11; i++)
+        {
             await page.RunAndWaitForResponseAsync(() => page.Keyboard.PressAsync("Enter"), r => r.Url.EndsWith("/demo/act", StringComparison.Ordinal));
+            await Expect(page.Locator("#main")).ToHaveAttributeAsync("aria-busy", "false");
+        }
         await Expect(page.Locator("#banner-title")).ToHaveTextAsync("You're out of summaries today");
 
         string? focused = null;

@@ -30,6 +30,9 @@ public static class Clients
     {
         BaseAddress = stack.Api.Address, Issuer = new Uri(stack.Identity.Issuer + "/"), ClientId = tenant.ClientId, ClientSecret = tenant.ClientSecret,
         RetryBaseDelay = TimeSpan.FromMilliseconds(5),
+        // Tests count tries; on a loaded CI machine a real call may take longer than the 3 s default, and a try that
+        // timed out would be tried again (one more than counted) or, with one try allowed, fail the call.
+        RequestTimeout = TimeSpan.FromSeconds(30),
     };
 
     /// <summary>A client over <paramref name="network"/> (the real network when null), on <paramref name="clock"/>.</summary>

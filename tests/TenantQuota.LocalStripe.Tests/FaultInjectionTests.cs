@@ -121,11 +121,13 @@ public sealed class FaultInjectionTests
     public async Task A_client_that_times_out_and_retries_gets_the_slow_requests_answer_replayed()
     {
         await using var server = await LocalStripeHost.StartAsync();
-        await InjectAsync(server, new { pathPrefix = "/v1/customers", method = "POST", delayMs = 700 });
+        await InjectAsync(server, new { pathPrefix = "/v1/customers", method = "POST", delayMs = 5000 });
         var impatient = new StripeClient(new StripeClientOptions
         {
             ApiKey = Clients.ApiKey, ApiBase = server.ApiBase,
-            HttpClient = new SystemNetHttpClient(new HttpClient { Timeout = TimeSpan.FromMilliseconds(300) }, maxNetworkRetries: 4),
+            // Impatient against the 5 s delay, yet patient enough that a retry (a replay, answered at once) on a loaded CI
+            // machine does not time out too.
+            HttpClient = new SystemNetHttpClient(new HttpClient { Timeout = TimeSpan.FromSeconds(2) }, maxNetworkRetries: 4),
         });
 
         var customer = await new CustomerService(impatient).CreateAsync(new CustomerCreateOptions { Email = "a@acme.example" });

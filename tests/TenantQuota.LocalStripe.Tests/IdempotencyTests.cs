@@ -63,7 +63,8 @@ public sealed class IdempotencyTests
     {
         await using var server = await LocalStripeHost.StartAsync();
         var http = Clients.Http(server);
-        (await http.PostJsonAsync("/_faults", new { pathPrefix = "/v1/customers", method = "POST", delayMs = 2000 })).EnsureSuccessStatusCode();
+        (await http.PostJsonAsync("/_faults", new { pathPrefix = "/v1/customers", method = "POST", delayMs = 5000 })).EnsureSuccessStatusCode();
+        // 5 s in flight: the second request must arrive inside it, after this test has seen the first one run.
 
         HttpRequestMessage Create() => new(HttpMethod.Post, "/v1/customers")
         {
@@ -86,6 +87,6 @@ public sealed class IdempotencyTests
         var customers = new CustomerService(Clients.Stripe(server));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while ((await customers.ListAsync(cancellationToken: timeout.Token)).Data.Count == 0)
-            await Task.Yield();
+            await Task.Delay(10, timeout.Token); // polls without starving the server of the machine's two cores
     }
 }

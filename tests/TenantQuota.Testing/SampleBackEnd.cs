@@ -36,6 +36,7 @@ public sealed class SampleBackEnd : IAsyncDisposable
             ["TenantQuota:Issuer"] = stack.Identity.Issuer + "/",
             ["TenantQuota:ClientId"] = tenant.ClientId,
             ["TenantQuota:ClientSecret"] = tenant.ClientSecret,
+            ["TenantQuota:RequestTimeout"] = "00:00:30", // a loaded CI machine may be slower than the 3 s default
         });
         builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Services.AddTenantQuota(builder.Configuration.GetSection("TenantQuota"), endpoints =>

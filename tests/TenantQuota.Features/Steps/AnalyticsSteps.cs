@@ -26,10 +26,10 @@ public sealed class AnalyticsSteps(ScenarioApi api)
     public async Task TodayByPerson(long first, string firstSubject, long second, string secondSubject) =>
         Assert.Equal(new Dictionary<string, long> { [firstSubject] = first, [secondSubject] = second }, await TodayAsync("subject"));
 
-    /// <summary>Each series' total for today (UTC), keyed by its key; "(none)" for the null key.</summary>
+    /// <summary>Each series' total for today (UTC, by the API's clock, on which the usage was recorded), keyed by its key; "(none)" for the null key.</summary>
     private async Task<Dictionary<string, long>> TodayAsync(string groupBy)
     {
-        var today = DateTime.UtcNow.Date.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var today = api.Host.Clock.GetUtcNow().UtcDateTime.Date.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var answer = await api.Host.Client(TestTokens.For(api.RequireTenant, "tenant.admin"))
             .SendAsync(HttpMethod.Get, $"/v1/tenant/usage?groupBy={groupBy}&interval=day&from={today}");
         Assert.True(answer.Status == 200, $"GET /v1/tenant/usage answered {answer.Status} {answer.Body}");

@@ -54,7 +54,7 @@ public sealed partial class WorkerChildProcess : IAsyncDisposable
         worker._process.BeginErrorReadLine();
         try
         {
-            worker.Address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            worker.Address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(120)); // a dotnet start on CI's busy cores
             using var http = new HttpClient { BaseAddress = worker.Address };
             await Eventually.Until(async () => (int)(await http.GetAsync("/health/ready")).StatusCode, status => status == 200, "the worker process to be ready");
         }
