@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
 using System.Text.Json.Nodes;
 
 namespace TenantQuota.Testing;
@@ -21,10 +23,26 @@ public sealed class DashboardStack : IAsyncDisposable
     /// <param name="apiSettings">Settings of the API's own on top of the stack's (e.g. a connection string through a <see cref="TcpProxy"/>).</param>
     public static async Task<DashboardStack> StartAsync(IReadOnlyDictionary<string, string?>? apiSettings = null)
     {
-        var stack = new DashboardStack();
-        await stack.InitializeAsync(apiSettings ?? new Dictionary<string, string?>());
-        return stack;
+        // The ports are chosen before they are bound (the identity host must know the API's redirect URI first), and
+        // any socket of this machine may take one meanwhile (an outgoing connection's ephemeral port): then start again.
+        for (var attempt = 1; ; attempt++)
+        {
+            var stack = new DashboardStack();
+            try
+            {
+                await stack.InitializeAsync(apiSettings ?? new Dictionary<string, string?>());
+                return stack;
+            }
+            catch (Exception e) when (attempt < 3 && AddressInUse(e))
+            {
+                await stack.DisposeAsync();
+            }
+        }
     }
+
+    private static bool AddressInUse(Exception? e) =>
+        e is not null && (e is AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+                          || AddressInUse(e.InnerException) || e is AggregateException all && all.InnerExceptions.Any(AddressInUse));
 
     private async Task InitializeAsync(IReadOnlyDictionary<string, string?> apiSettings)
     {
@@ -37,6 +55,7 @@ public sealed class DashboardStack : IAsyncDisposable
         });
         Api = new ApiHost(new Dictionary<string, string?>(apiSettings) { ["Auth:Authority"] = Identity.Issuer, ["Dashboard:ClientId"] = ClientId },
             trustTestTokens: false, port: apiPort);
+        _ = Api.Address; // bound now, while a taken port can still be retried
         PlatformAdminToken = await Identity.TokenAsync("platform-admin", "platform-admin-secret");
     }
 
@@ -59,8 +78,8 @@ public sealed class DashboardStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Api.DisposeAsync();
-        await Identity.DisposeAsync();
+        if (Api is not null) await Api.DisposeAsync();
+        if (Identity is not null) await Identity.DisposeAsync();
         _keys.Delete(recursive: true);
     }
 }
