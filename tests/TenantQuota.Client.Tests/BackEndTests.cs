@@ -22,6 +22,7 @@ public sealed class BackEndTests(StackFixture fixture) : IClassFixture<StackFixt
     [Fact]
     public async Task The_handler_runs_while_the_user_has_quota_and_past_the_hard_limit_a_429_carries_the_copy_in_their_language()
     {
+        _stack.Api.Clock.Set(DateTimeOffset.UtcNow); // the back end's Retry-After is resetsAt less the real time
         var tenant = await _stack.NewTenantAsync("free"); // free summaries: hard limit 10 a day, block
         await using var backEnd = await SampleBackEnd.StartAsync(_stack, tenant);
 

@@ -36,6 +36,8 @@ public sealed class SdkSteps
     public async Task ABackEnd(string tier, string open, string closed)
     {
         var stack = await StackAsync();
+        // The back end turns resetsAt into Retry-After by the real clock; the run's API clock stood still since it started.
+        stack.Stack.Api.Clock.Set(DateTimeOffset.UtcNow);
         var tenant = await stack.Stack.NewTenantAsync(tier);
         _backEnd = await SampleBackEnd.StartAsync(stack.Stack, tenant, new Dictionary<string, string?>
         {
