@@ -20,6 +20,7 @@ public sealed class DemoBrowser : IAsyncLifetime
     public static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-30T22:44:00Z");
 
     private IPlaywright? _playwright;
+    private OwnDatabase? _database;
 
     public string Tenant { get; } = $"demo-{Guid.NewGuid():N}"[..20];
     public ApiHost Api { get; private set; } = null!;
@@ -32,7 +33,13 @@ public sealed class DemoBrowser : IAsyncLifetime
     {
         if (!File.Exists(Chromium))
             throw new InvalidOperationException($"{Chromium} is missing: scripts/test.sh installs it (apt-get install -y chromium). Tests never download a browser.");
-        Api = new ApiHost(new Dictionary<string, string?> { ["Demo:Enabled"] = "true", ["Demo:Tenants:0"] = Tenant });
+        // A database of its own: the demo's view tokens are minted on a clock fixed in the past, and any host at the real
+        // time minting one sweeps every tenant's expired tokens, the demo's included (the meter would then lose its token).
+        _database = await OwnDatabase.CreateAsync("demo");
+        Api = new ApiHost(new Dictionary<string, string?>
+        {
+            ["Demo:Enabled"] = "true", ["Demo:Tenants:0"] = Tenant, ["ConnectionStrings:TenantQuota"] = _database.ConnectionString,
+        });
         Api.Clock.Set(Now);
         await Api.CreateTenantAsync("free", "Europe/Madrid", Tenant);
         _playwright = await Playwright.CreateAsync();
@@ -65,6 +72,7 @@ public sealed class DemoBrowser : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         if (Api is not null) await Api.DisposeAsync();
+        if (_database is not null) await _database.DisposeAsync();
     }
 
     private static string RepositoryRoot()

@@ -1,5 +1,6 @@
 using Stripe;
 using Stripe.Billing;
+using TenantQuota.Testing;
 
 namespace TenantQuota.Worker.Tests;
 

@@ -1,26 +1,31 @@
 using Npgsql;
-using TenantQuota.Testing;
 
-namespace TenantQuota.Worker.Tests;
+namespace TenantQuota.Testing;
 
 /// <summary>
-/// A database of its own on the test PostgreSQL for this run, dropped at the end: the dispatcher
-/// publishes every pending outbox row and the consumer reads the global Stripe catalogue, so sharing
-/// the database with other test projects' hosts would make both sides' results depend on timing.
+/// A database of its own on the test PostgreSQL for this run (an API host migrates it when it starts), dropped at the
+/// end. For hosts whose work reaches past their own tenants: the worker's dispatcher publishes every pending outbox row
+/// and its consumer reads the global Stripe catalogue; an API host on a clock fixed in the past mints view tokens that
+/// hosts at the real time delete as long expired (each mint sweeps every tenant's).
 /// </summary>
 public sealed class OwnDatabase : IAsyncDisposable
 {
-    private readonly string _name = $"tq_worker_{Guid.NewGuid():N}";
+    private readonly string _name;
 
-    private OwnDatabase() => ConnectionString = new NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString) { Database = _name }.ConnectionString;
+    private OwnDatabase(string purpose)
+    {
+        _name = $"tq_{purpose}_{Guid.NewGuid():N}";
+        ConnectionString = new NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString) { Database = _name }.ConnectionString;
+    }
 
     public string ConnectionString { get; }
 
     public NpgsqlDataSource DataSource { get; private set; } = null!;
 
-    public static async Task<OwnDatabase> CreateAsync()
+    /// <param name="purpose">A word in the database's name (lowercase letters), to tell whose it is.</param>
+    public static async Task<OwnDatabase> CreateAsync(string purpose = "worker")
     {
-        var database = new OwnDatabase();
+        var database = new OwnDatabase(purpose);
         await using (var server = NpgsqlDataSource.Create(TestDatabase.ConnectionString))
             await server.CreateCommand($"CREATE DATABASE {database._name}").ExecuteNonQueryAsync();
         database.DataSource = NpgsqlDataSource.Create(database.ConnectionString);
