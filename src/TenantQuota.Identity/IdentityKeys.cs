@@ -34,21 +34,36 @@ public sealed class IdentityKeys
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
         else Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var now = clock.GetUtcNow().UtcDateTime;
-        var valid = FromFolder(folder, use, settings.KeysPassword, now, logger);
+        var seen = Directory.GetFiles(folder, $"{use}-*.pfx");
+        var valid = FromFiles(seen, use, settings.KeysPassword, now, logger);
         if (valid.Count == 0)
         {
             if (!settings.GenerateKeys)
                 throw new InvalidOperationException($"No valid {use} certificate ({use}-*.pfx) in Identity:KeysPath '{folder}', and Identity:GenerateKeys is false.");
-            Generate(folder, use, settings.KeysPassword, now, logger);
-            valid = FromFolder(folder, use, settings.KeysPassword, now, logger);
+            Generate(Path.Combine(folder, NextGeneratedName(seen, use)), use, settings.KeysPassword, now, logger);
+            valid = FromFiles(Directory.GetFiles(folder, $"{use}-*.pfx"), use, settings.KeysPassword, now, logger);
         }
         return valid;
     }
 
-    private static List<X509Certificate2> FromFolder(string folder, string use, string? password, DateTime now, ILogger logger)
+    /// <summary>
+    /// One past the last generated certificate among the files seen (all expired, or none): a name fixed by what the
+    /// folder held when this process found no valid one, never by the clock, so processes starting at once on an empty
+    /// folder, even either side of midnight, pick the same name and only the first move succeeds.
+    /// </summary>
+    private static string NextGeneratedName(IEnumerable<string> seen, string use)
+    {
+        var prefix = $"{use}-generated-";
+        var last = seen.Select(Path.GetFileNameWithoutExtension)
+            .Select(name => name!.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(name[prefix.Length..], out var n) ? n : 0)
+            .DefaultIfEmpty(0).Max();
+        return $"{prefix}{last + 1}.pfx";
+    }
+
+    private static List<X509Certificate2> FromFiles(IEnumerable<string> files, string use, string? password, DateTime now, ILogger logger)
     {
         var valid = new List<X509Certificate2>();
-        foreach (var file in Directory.GetFiles(folder, $"{use}-*.pfx").Order(StringComparer.Ordinal))
+        foreach (var file in files.Order(StringComparer.Ordinal))
         {
             X509Certificate2 certificate;
             try
@@ -73,10 +88,10 @@ public sealed class IdentityKeys
     }
 
     /// <summary>
-    /// A self-signed RSA certificate, written under a name fixed by the day: when two processes start
-    /// on an empty folder at once, the second one's move fails and both use the first one's file.
+    /// A self-signed RSA certificate, written to <paramref name="target"/> unless another process got there first (its
+    /// move then fails and this one uses that file).
     /// </summary>
-    private static void Generate(string folder, string use, string? password, DateTime now, ILogger logger)
+    private static void Generate(string target, string use, string? password, DateTime now, ILogger logger)
     {
         using var rsa = RSA.Create(2048);
         var request = new CertificateRequest($"CN=TenantQuota identity {use}", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -84,8 +99,7 @@ public sealed class IdentityKeys
             use == Signing ? X509KeyUsageFlags.DigitalSignature : X509KeyUsageFlags.KeyEncipherment, critical: true));
         using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(2));
 
-        var target = Path.Combine(folder, $"{use}-{now:yyyyMMdd}.pfx");
-        var temporary = Path.Combine(folder, $".{use}-{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{use}-{Guid.NewGuid():N}.tmp");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };

@@ -83,6 +83,21 @@ public sealed class KeyPersistenceTests : IDisposable
         Assert.Empty(_keys.GetFiles(".*.tmp"));
     }
 
+    [Fact]
+    public void Names_a_generated_key_by_what_the_folder_holds_never_by_the_day_and_follows_an_expired_one_with_the_next()
+    {
+        var settings = new IdentitySettings { KeysPath = _keys.FullName };
+        var clock = new SettableClock();
+        clock.Set("2026-12-01T23:59:59Z");
+        var first = IdentityKeys.Load(settings, clock, NullLogger.Instance);
+        clock.Set("2029-01-01T00:00:00Z"); // past the first key's two years
+
+        var second = IdentityKeys.Load(settings, clock, NullLogger.Instance);
+
+        Assert.Equal(["signing-generated-1.pfx", "signing-generated-2.pfx"], _keys.GetFiles("signing-*.pfx").Select(f => f.Name).Order());
+        Assert.NotEqual(Assert.Single(first.SigningCertificates).Thumbprint, Assert.Single(second.SigningCertificates).Thumbprint);
+    }
+
     private static async Task<string> KeyIds(IdentityServerHost identity)
     {
         using var http = new HttpClient { BaseAddress = identity.Address };
