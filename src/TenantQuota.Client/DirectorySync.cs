@@ -5,8 +5,8 @@ namespace TenantQuota.Client;
 /// <summary>
 /// Makes a rename in a folder durable. A file moved over another is only as durable as the folder's entry pointing at it:
 /// after a power loss before the folder reached the disk, the old file would be back and appends made to the new one
-/// lost. .NET opens no handle on a folder, so on Linux and macOS this is POSIX open + fsync; on Windows a move's entry is
-/// journaled by NTFS itself and there is nothing to do.
+/// lost. .NET opens no handle on a folder, so on Linux and macOS this is POSIX open + fsync. On Windows it does nothing:
+/// NTFS journals the rename, so the folder is never torn, but the newest rename may be lost to a power cut there.
 /// </summary>
 internal static class DirectorySync
 {
