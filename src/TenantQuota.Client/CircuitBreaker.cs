@@ -15,15 +15,17 @@ public enum CircuitState
 /// <summary>
 /// Stops calling TenantQuota after <c>failuresToOpen</c> failed tries in a row, so an outage costs callers nothing but the
 /// failure policy's answer instead of a timeout each; after <c>breakFor</c> one call probes, and its result closes the
-/// circuit or starts another break. A probe whose caller gave up says so (<see cref="Abandoned"/>) and the next call probes;
-/// one that never reports at all is replaced after another break.
+/// circuit or starts another break. A probe whose caller gave up says so (<see cref="Abandoned"/>): soon, and the next call
+/// probes; after <c>slowProbe</c> without an answer, and it counts as failed. One that never reports at all is replaced
+/// after another break.
 /// </summary>
-public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimeProvider clock)
+public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimeProvider clock, TimeSpan slowProbe)
 {
     private readonly Lock _gate = new();
     private int _failures;
     private DateTimeOffset _openedAt;
     private DateTimeOffset _probeStartedAt;
+    private long _probe; // the current probe's ticket; tickets are never 0, which means "not a probe"
 
     public CircuitState State { get; private set; } = CircuitState.Closed;
 
@@ -31,8 +33,12 @@ public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimePr
     public TimeSpan BreakDuration => breakFor;
 
     /// <summary>Whether a call may go out now; when the break is over, the caller that asks first becomes the probe.</summary>
-    public bool TryEnter()
+    public bool TryEnter() => TryEnter(out _);
+
+    /// <param name="probe">The probe's ticket when this call is the probe, else 0: what <see cref="Abandoned"/> needs.</param>
+    public bool TryEnter(out long probe)
     {
+        probe = 0;
         lock (_gate)
         {
             var now = clock.GetUtcNow();
@@ -44,6 +50,7 @@ public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimePr
                 case CircuitState.HalfOpen when now >= _probeStartedAt + breakFor:
                     State = CircuitState.HalfOpen;
                     _probeStartedAt = now;
+                    probe = ++_probe;
                     return true;
                 default:
                     return false;
@@ -62,14 +69,26 @@ public sealed class CircuitBreaker(int failuresToOpen, TimeSpan breakFor, TimePr
     }
 
     /// <summary>
-    /// A try ended without an answer because its caller cancelled it: no news of TenantQuota's health, so no count either way,
-    /// but a probe's slot is freed at once for the next call (otherwise every caller would be refused until another break
-    /// had passed). A cancelled older call may free it while a probe is out; at most one more probe goes out then.
+    /// A try ended without an answer because its caller cancelled it. Only the current probe matters (any other call, or a
+    /// probe already replaced, changes nothing). Given up on soon, it says nothing of TenantQuota's health and its slot goes
+    /// to the next call at once (rather than every caller being refused for another break); unanswered for
+    /// <c>slowProbe</c> or more, it is what a hung service looks like and counts as a failed probe (another break), so
+    /// callers with short deadlines do not queue up behind one probe after another.
     /// </summary>
-    public void Abandoned()
+    public void Abandoned(long probe)
     {
         lock (_gate)
-            if (State == CircuitState.HalfOpen) _probeStartedAt = DateTimeOffset.MinValue;
+        {
+            if (probe == 0 || probe != _probe || State != CircuitState.HalfOpen) return;
+            var now = clock.GetUtcNow();
+            if (now - _probeStartedAt >= slowProbe)
+            {
+                _failures++;
+                State = CircuitState.Open;
+                _openedAt = now;
+            }
+            else _probeStartedAt = DateTimeOffset.MinValue;
+        }
     }
 
     /// <summary>A try failed: no connection, a timeout, or a 5xx.</summary>

@@ -181,7 +181,7 @@ public sealed class OutageJournal : IDisposable
 
     /// <summary>
     /// The file holds exactly the entries: written beside it, flushed to disk, then moved over it and the move itself
-    /// flushed (the folder); appends go on from there. When that fails the journal allows nothing more until a later rewrite succeeds.
+    /// flushed where the platform allows (the folder); appends go on from there. When that fails the journal allows nothing more until a later rewrite succeeds.
     /// </summary>
     private void Rewrite()
     {
@@ -200,9 +200,9 @@ public sealed class OutageJournal : IDisposable
                 file.Flush(flushToDisk: true);
             }
             File.Move(next, _path!, overwrite: true);
-            DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(_path!))!);
             _file = new FileStream(_path!, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0);
             _written = _file.Seek(0, SeekOrigin.End);
+            DirectorySync.TryFlush(Path.GetDirectoryName(Path.GetFullPath(_path!))!); // best effort: the move has happened
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -31,7 +31,10 @@ public sealed class TenantQuotaClient : IDisposable
         _options = options;
         options.Validate();
         _clock = clock ?? TimeProvider.System;
-        Breaker = new CircuitBreaker(options.BreakAfterFailures, options.BreakDuration, _clock);
+        // A probe still unanswered after a second (or the whole try's time, if shorter) when its caller gives up is taken
+        // for a hung service: TenantQuota answers in milliseconds when it is well.
+        Breaker = new CircuitBreaker(options.BreakAfterFailures, options.BreakDuration, _clock,
+            slowProbe: options.RequestTimeout < TimeSpan.FromSeconds(1) ? options.RequestTimeout : TimeSpan.FromSeconds(1));
         Journal = new OutageJournal(options.JournalCapacity, options.JournalCapacityPerSubject, options.JournalPath);
     }
 
@@ -231,7 +234,7 @@ public sealed class TenantQuotaClient : IDisposable
         var renewedToken = false;
         for (var attempt = 1; ; attempt++)
         {
-            if (!Breaker.TryEnter())
+            if (!Breaker.TryEnter(out var probe))
                 throw new TenantQuotaUnavailableException($"{method} /{path} not sent: the circuit is open after repeated failures.");
             HttpResponseMessage response;
             string token;
@@ -247,7 +250,7 @@ public sealed class TenantQuotaClient : IDisposable
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Breaker.Abandoned();
+                Breaker.Abandoned(probe);
                 throw;
             }
             catch (Exception e) when (e is HttpRequestException or TenantQuotaUnavailableException

@@ -40,8 +40,11 @@ public sealed class IdentityKeys
         {
             if (!settings.GenerateKeys)
                 throw new InvalidOperationException($"No valid {use} certificate ({use}-*.pfx) in Identity:KeysPath '{folder}', and Identity:GenerateKeys is false.");
-            Generate(Path.Combine(folder, NextGeneratedName(seen, use)), use, settings.KeysPassword, now, logger);
+            var target = Path.Combine(folder, NextGeneratedName(seen, use));
+            Generate(target, use, settings.KeysPassword, now, logger);
             valid = FromFiles(Directory.GetFiles(folder, $"{use}-*.pfx"), use, settings.KeysPassword, now, logger);
+            if (valid.Count == 0)
+                throw new InvalidOperationException($"Generated a {use} certificate as {target} but found no valid one in '{folder}' afterwards (a file of that name in another case, or one that is not valid, may be in the way).");
         }
         return valid;
     }
@@ -55,7 +58,8 @@ public sealed class IdentityKeys
     {
         var prefix = $"{use}-generated-";
         var last = seen.Select(Path.GetFileNameWithoutExtension)
-            .Select(name => name!.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(name[prefix.Length..], out var n) ? n : 0)
+            // Case-insensitive like the file systems that are: Signing-Generated-1.pfx holds the name signing-generated-1.pfx there.
+            .Select(name => name!.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && long.TryParse(name[prefix.Length..], out var n) ? n : 0)
             .DefaultIfEmpty(0).Max();
         return $"{prefix}{last + 1}.pfx";
     }

@@ -7,7 +7,7 @@ public sealed class CircuitBreakerTests
     private readonly SettableClock _clock = new();
     private readonly CircuitBreaker _breaker;
 
-    public CircuitBreakerTests() => _breaker = new CircuitBreaker(failuresToOpen: 3, breakFor: TimeSpan.FromSeconds(10), _clock);
+    public CircuitBreakerTests() => _breaker = new CircuitBreaker(failuresToOpen: 3, breakFor: TimeSpan.FromSeconds(10), _clock, slowProbe: TimeSpan.FromSeconds(1));
 
     private void Fail(int times)
     {
@@ -83,14 +83,15 @@ public sealed class CircuitBreakerTests
     }
 
     [Fact]
-    public void A_probe_whose_caller_gave_up_frees_its_slot_for_the_next_call_without_counting()
+    public void A_probe_whose_caller_gave_up_soon_frees_its_slot_for_the_next_call_without_counting()
     {
         Fail(3);
         _clock.Advance(TimeSpan.FromSeconds(10));
-        Assert.True(_breaker.TryEnter());
+        Assert.True(_breaker.TryEnter(out var probe));
         var othersWhileProbing = _breaker.TryEnter();
+        _clock.Advance(TimeSpan.FromMilliseconds(999));
 
-        _breaker.Abandoned();
+        _breaker.Abandoned(probe);
 
         Assert.False(othersWhileProbing);
         Assert.Equal(CircuitState.HalfOpen, _breaker.State);
@@ -101,13 +102,38 @@ public sealed class CircuitBreakerTests
     }
 
     [Fact]
-    public void A_call_given_up_while_the_circuit_is_closed_counts_for_nothing()
+    public void A_probe_given_up_after_the_service_should_have_answered_counts_as_failed()
     {
-        Fail(2);
-        Assert.True(_breaker.TryEnter());
-        _breaker.Abandoned();
-        Fail(1);
+        Fail(3);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(_breaker.TryEnter(out var probe));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        _breaker.Abandoned(probe);
 
         Assert.Equal(CircuitState.Open, _breaker.State);
+        Assert.False(_breaker.TryEnter());
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(_breaker.TryEnter());
+    }
+
+    [Fact]
+    public void Only_the_current_probe_frees_the_slot_and_other_calls_given_up_change_nothing()
+    {
+        Fail(2);
+        Assert.True(_breaker.TryEnter(out var sentWhileClosed));
+        Fail(1);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(_breaker.TryEnter(out var stale)); // never reports; replaced after another break
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(_breaker.TryEnter(out var current));
+
+        _breaker.Abandoned(sentWhileClosed);
+        _breaker.Abandoned(stale);
+
+        Assert.Equal(0, sentWhileClosed);
+        Assert.NotEqual(stale, current);
+        Assert.Equal(CircuitState.HalfOpen, _breaker.State);
+        Assert.False(_breaker.TryEnter()); // the current probe still holds the slot
     }
 }

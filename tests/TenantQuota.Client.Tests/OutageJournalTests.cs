@@ -138,11 +138,12 @@ public sealed class OutageJournalTests : IDisposable
     }
 
     [Fact]
-    public void A_folder_is_flushed_to_disk_through_the_platform_and_a_missing_one_is_an_error()
+    public void A_folder_is_flushed_to_disk_where_the_platform_allows_and_a_folder_that_cannot_be_is_reported_not_thrown()
     {
-        DirectorySync.Flush(Path.GetTempPath());
+        var flushed = DirectorySync.TryFlush(Path.GetTempPath());
+        var missing = DirectorySync.TryFlush(Path.Combine(Path.GetTempPath(), $"tq-missing-{Guid.NewGuid():N}"));
 
-        var missing = Path.Combine(Path.GetTempPath(), $"tq-missing-{Guid.NewGuid():N}");
-        Assert.Throws<IOException>(() => DirectorySync.Flush(missing));
+        Assert.Equal(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), flushed);
+        Assert.False(missing);
     }
 }

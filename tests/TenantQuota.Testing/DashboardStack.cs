@@ -33,9 +33,10 @@ public sealed class DashboardStack : IAsyncDisposable
                 await stack.InitializeAsync(apiSettings ?? new Dictionary<string, string?>());
                 return stack;
             }
-            catch (Exception e) when (attempt < 3 && AddressInUse(e))
+            catch (Exception e)
             {
                 await stack.DisposeAsync();
+                if (attempt >= 3 || !AddressInUse(e)) throw;
             }
         }
     }
@@ -78,9 +79,21 @@ public sealed class DashboardStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Api is not null) await Api.DisposeAsync();
-        if (Identity is not null) await Identity.DisposeAsync();
-        _keys.Delete(recursive: true);
+        try
+        {
+            if (Api is not null) await Api.DisposeAsync();
+        }
+        finally
+        {
+            try
+            {
+                if (Identity is not null) await Identity.DisposeAsync();
+            }
+            finally
+            {
+                _keys.Delete(recursive: true);
+            }
+        }
     }
 }
 

@@ -31,6 +31,8 @@ public sealed class MissingQueueTests(FaultPipeline pipeline, ITestOutputHelper 
             await channel.QueueDeleteAsync(pipeline.Queue);
             await channel.ExchangeDeleteAsync(pipeline.Queue);
         }
+        // Gone for now: MassTransit must first hear of it and recover its channel (about a second) to declare it again.
+        var missingAfterTheDelete = !await QueueExistsAsync();
         var gone = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
         var producing = stream.ProduceSteadilyAsync(perTick: 5, tick: TimeSpan.FromMilliseconds(100), stop.Token);
@@ -43,6 +45,7 @@ public sealed class MissingQueueTests(FaultPipeline pipeline, ITestOutputHelper 
         await producing;
         var ledger = await OverageLedger.SettledAsync(stream);
 
+        Assert.True(missingAfterTheDelete, "the queue was already back right after its deletion: no gap was tested");
         ledger.Print(output, "the worker's queue deleted mid-stream");
         output.WriteLine($"  queue back (bus healthy) after {backAfter.TotalSeconds:F1} s; {before.Produced} records before the deletion");
         ledger.AssertExactlyOnce();
