@@ -1,6 +1,7 @@
 using System.Net;
 using Stripe;
 using TenantQuota.LocalStripe.Tests.Support;
+using TenantQuota.Testing;
 
 namespace TenantQuota.LocalStripe.Tests;
 
@@ -85,8 +86,6 @@ public sealed class IdempotencyTests
     private static async Task WaitUntilInFlightAsync(LocalStripeServer server)
     {
         var customers = new CustomerService(Clients.Stripe(server));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while ((await customers.ListAsync(cancellationToken: timeout.Token)).Data.Count == 0)
-            await Task.Delay(10, timeout.Token); // polls without starving the server of the machine's two cores
+        await Eventually.Until(async () => (await customers.ListAsync()).Data.Count, count => count > 0, "the slow request to have run", TimeSpan.FromSeconds(10));
     }
 }

@@ -22,7 +22,7 @@ public sealed class OwnDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; private set; } = null!;
 
-    /// <param name="purpose">A word in the database's name (lowercase letters), to tell whose it is.</param>
+    /// <param name="purpose">A word in the database's name (lowercase letters and underscores), to tell whose it is.</param>
     public static async Task<OwnDatabase> CreateAsync(string purpose = "worker")
     {
         var database = new OwnDatabase(purpose);

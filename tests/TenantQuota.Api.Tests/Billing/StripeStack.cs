@@ -16,31 +16,26 @@ public sealed class StripeStack : IAsyncDisposable
 {
     public const string SecretKey = "sk_test_tenantquota_billing_tests";
 
-    private readonly string _databaseName;
+    private readonly OwnDatabase _database;
 
-    private StripeStack(string databaseName, NpgsqlDataSource database, LocalStripeServer stripe, ApiHost api)
+    private StripeStack(OwnDatabase database, LocalStripeServer stripe, ApiHost api)
     {
-        _databaseName = databaseName;
-        Database = database;
+        _database = database;
         Stripe = stripe;
         Api = api;
     }
 
-    public NpgsqlDataSource Database { get; }
+    public NpgsqlDataSource Database => _database.DataSource;
     public LocalStripeServer Stripe { get; }
     public ApiHost Api { get; }
 
     public static async Task<StripeStack> StartAsync(Dictionary<string, string?>? settings = null)
     {
-        var name = $"tq_billing_{Guid.NewGuid():N}";
-        await using (var server = NpgsqlDataSource.Create(TestDatabase.ConnectionString))
-            await server.CreateCommand($"CREATE DATABASE {name}").ExecuteNonQueryAsync();
-        var connectionString = new NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString) { Database = name }.ConnectionString;
-
+        var database = await OwnDatabase.CreateAsync("billing");
         var stripe = await LocalStripeHost.StartAsync();
         var all = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:TenantQuota"] = connectionString,
+            ["ConnectionStrings:TenantQuota"] = database.ConnectionString,
             ["Stripe:SecretKey"] = SecretKey,
             ["Stripe:BaseUrl"] = stripe.ApiBase,
             ["Stripe:WebhookSecret"] = stripe.WebhookSecret,
@@ -48,7 +43,7 @@ public sealed class StripeStack : IAsyncDisposable
         foreach (var (key, value) in settings ?? []) all[key] = value;
         var api = new ApiHost(all);
         stripe.SetWebhookEndpoints(new Uri(api.Address, "/v1/billing/stripe/webhook").ToString());
-        return new StripeStack(name, NpgsqlDataSource.Create(connectionString), stripe, api);
+        return new StripeStack(database, stripe, api);
     }
 
     public HttpClient PlatformAdmin() => Api.Client(TestTokens.For(null, "platform.admin"));
@@ -90,13 +85,7 @@ public sealed class StripeStack : IAsyncDisposable
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    public async Task<T?> ScalarAsync<T>(string sql, params object[] values)
-    {
-        await using var command = Database.CreateCommand(sql);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-        var result = await command.ExecuteScalarAsync();
-        return result is null or DBNull ? default : (T)result;
-    }
+    public Task<T?> ScalarAsync<T>(string sql, params object[] values) => _database.ScalarAsync<T>(sql, values);
 
     public Task<string?> TierAsync(string tenant) => ScalarAsync<string>("SELECT tier FROM tenants WHERE id = $1", tenant);
 
@@ -104,9 +93,7 @@ public sealed class StripeStack : IAsyncDisposable
     {
         await Api.DisposeAsync();
         await Stripe.DisposeAsync();
-        await Database.DisposeAsync();
-        await using var server = NpgsqlDataSource.Create(TestDatabase.ConnectionString);
-        await server.CreateCommand($"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)").ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
     }
 }
 

@@ -25,12 +25,12 @@ public sealed class BillingStack : IAsyncDisposable
     private const string OverageQueue = "billing-overage-recorded";
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static BillingStack? _current;
-    private readonly string _databaseName;
+    private readonly OwnDatabase _database;
 
-    private BillingStack(string databaseName, NpgsqlDataSource database, LocalStripeServer stripe, ApiHost api, WorkerProcess worker) =>
-        (_databaseName, Database, Stripe, Api, Worker) = (databaseName, database, stripe, api, worker);
+    private BillingStack(OwnDatabase database, LocalStripeServer stripe, ApiHost api, WorkerProcess worker) =>
+        (_database, Stripe, Api, Worker) = (database, stripe, api, worker);
 
-    public NpgsqlDataSource Database { get; }
+    public NpgsqlDataSource Database => _database.DataSource;
     public LocalStripeServer Stripe { get; }
     public ApiHost Api { get; }
     public WorkerProcess Worker { get; }
@@ -63,10 +63,8 @@ public sealed class BillingStack : IAsyncDisposable
 
     private static async Task<BillingStack> StartAsync()
     {
-        var name = $"tq_features_billing_{Guid.NewGuid():N}";
-        await using (var server = NpgsqlDataSource.Create(TestDatabase.ConnectionString))
-            await server.CreateCommand($"CREATE DATABASE {name}").ExecuteNonQueryAsync();
-        var connectionString = new NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString) { Database = name }.ConnectionString;
+        var database = await OwnDatabase.CreateAsync("features_billing");
+        var connectionString = database.ConnectionString;
         var stripe = await LocalStripeHost.StartAsync();
         var api = new ApiHost(new Dictionary<string, string?>
         {
@@ -80,7 +78,7 @@ public sealed class BillingStack : IAsyncDisposable
         await TestRabbitMq.Features.PurgeAsync(OverageQueue); // what an earlier run without scripts/test.sh left
         // Scenarios run reconciliation when they say so, and the grace check when days pass.
         var worker = await WorkerProcess.StartAsync(WorkerProcess.QuickSettings(TestRabbitMq.Features, connectionString, SecretKey, stripe.ApiBase, OverageQueue));
-        return new BillingStack(name, NpgsqlDataSource.Create(connectionString), stripe, api, worker)
+        return new BillingStack(database, stripe, api, worker)
         {
             StripeClient = StripeClients.Create(new StripeSettings { SecretKey = SecretKey, BaseUrl = stripe.ApiBase }),
         };
@@ -92,9 +90,7 @@ public sealed class BillingStack : IAsyncDisposable
         await Api.DisposeAsync();
         _stripeAdmin?.Dispose();
         await Stripe.DisposeAsync();
-        await Database.DisposeAsync();
-        await using var server = NpgsqlDataSource.Create(TestDatabase.ConnectionString);
-        await server.CreateCommand($"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)").ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
     }
 }
 
