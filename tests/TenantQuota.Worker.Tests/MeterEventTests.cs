@@ -21,7 +21,8 @@ public sealed class MeterEventTests(BillingPipeline pipeline)
         var id = await pipeline.UsageRecordIdAsync(tenant, "over");
 
         var events = await Eventually.Until(() => pipeline.AcceptedMeterEventsAsync(id), e => e.Count > 0, "the meter event");
-        var row = (await pipeline.OutboxRowsAsync(tenant)).Single();
+        // Dispatched: committed after RabbitMQ confirmed the publish, which may come after the consumer has finished.
+        var row = (await Eventually.Until(() => pipeline.OutboxRowsAsync(tenant), r => r.Single().DispatchedAt is not null, "the dispatch to be committed")).Single();
 
         var sent = Assert.Single(events);
         Assert.Equal(pipeline.EventNames["drafts"], (string?)sent["eventName"]);
@@ -29,7 +30,6 @@ public sealed class MeterEventTests(BillingPipeline pipeline)
         Assert.Equal(answer.Json["billableQuantity"]!.GetValue<long>().ToString(), (string?)sent["payload"]!["value"]);
         Assert.Equal("3", (string?)sent["payload"]!["value"]);
         Assert.Equal(row.OccurredAt.ToUnixTimeSeconds(), sent["timestamp"]!.GetValue<long>());
-        Assert.NotNull(row.DispatchedAt);
         var request = Assert.Single(await pipeline.MeterEventRequestsAsync(id));
         Assert.Equal($"meter-event-{id}", (string?)request["idempotencyKey"]);
         await Eventually.Until(() => pipeline.Database.ScalarAsync<long>("SELECT count(*) FROM billing_meter_events WHERE usage_record_id = $1", id),
@@ -173,8 +173,9 @@ public sealed class MeterEventTests(BillingPipeline pipeline)
 
         await pipeline.Database.ExecuteAsync("UPDATE billing_outbox SET dispatched_at = NULL WHERE usage_record_id = $1", id);
         await Eventually.Until(() => Task.FromResult(deliveries.Consumed(id)), n => n == 2, "the second delivery");
+        // The dispatcher commits dispatched_at after RabbitMQ confirms the publish; the consumer may have finished first.
+        await Eventually.Until(() => pipeline.OutboxRowsAsync(tenant), r => r.Single().DispatchedAt is not null, "the second dispatch to be committed");
 
-        Assert.NotNull((await pipeline.OutboxRowsAsync(tenant)).Single().DispatchedAt);
         Assert.Single(await pipeline.AcceptedMeterEventsAsync(id));
         Assert.Single(await pipeline.MeterEventRequestsAsync(id));
     }
