@@ -10,15 +10,11 @@ namespace TenantQuota.Api.Tests.Identity;
 public sealed class ConcurrentStartTests : IAsyncLifetime
 {
     private readonly DirectoryInfo _keys = Directory.CreateTempSubdirectory("tq-identity-keys-");
-    private readonly string _database = $"tq_identity_{Guid.NewGuid():N}";
+    private OwnDatabase _database = null!;
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString) { Database = _database }.ConnectionString;
+    private string ConnectionString => _database.ConnectionString;
 
-    public async Task InitializeAsync()
-    {
-        await using var create = ApiHost.Database.CreateCommand($"CREATE DATABASE {_database}");
-        await create.ExecuteNonQueryAsync();
-    }
+    public async Task InitializeAsync() => _database = await OwnDatabase.CreateAsync("identity");
 
     [Fact]
     public async Task Two_hosts_starting_at_once_migrate_seed_and_generate_keys_once()
@@ -32,22 +28,14 @@ public sealed class ConcurrentStartTests : IAsyncLifetime
         Assert.Single(_keys.GetFiles("signing-*.pfx"));
         Assert.Single(_keys.GetFiles("encryption-*.pfx"));
         Assert.Equal((string)Jwt.Header(tokens[0])["kid"]!, (string)Jwt.Header(tokens[1])["kid"]!);
-        await using var data = NpgsqlDataSource.Create(ConnectionString);
-        Assert.Equal(1L, await Scalar(data, """SELECT count(*) FROM identity."__EFMigrationsHistory" """));
-        Assert.Equal(1L, await Scalar(data, """SELECT count(*) FROM identity."OpenIddictApplications" WHERE "ClientId" = 'acme-backend'"""));
-    }
-
-    private static async Task<long> Scalar(NpgsqlDataSource data, string sql)
-    {
-        await using var command = data.CreateCommand(sql);
-        return (long)(await command.ExecuteScalarAsync())!;
+        Assert.Equal(1L, await _database.ScalarAsync<long>("""SELECT count(*) FROM identity."__EFMigrationsHistory" """));
+        Assert.Equal(1L, await _database.ScalarAsync<long>("""SELECT count(*) FROM identity."OpenIddictApplications" WHERE "ClientId" = 'acme-backend'"""));
     }
 
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await using var drop = ApiHost.Database.CreateCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
-        await drop.ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
         _keys.Delete(recursive: true);
     }
 }
